@@ -1,0 +1,41 @@
+# serverlab images. One builder stage per language, then one FROM scratch
+# target per specimen and one for the lab's own binary (the agent).
+#   docker build --target forking -t serverlab/forking:dev .
+# Offline: --build-arg BUILDER=serverlab/builder:offline (scripts/offline-builder.sh).
+# Written for the classic builder too: no RUN --mount, no heredocs, no COPY --chmod.
+ARG BUILDER=golang:1.26-bookworm
+
+# C specimens: static, so that they run on scratch.
+FROM ${BUILDER} AS build-c
+WORKDIR /src
+COPY servers/c/ servers/c/
+RUN make -C servers/c OUT=/out all
+
+FROM scratch AS iterative
+COPY --from=build-c /out/iterative /iterative
+USER 10001:10001
+EXPOSE 8888
+ENTRYPOINT ["/iterative"]
+CMD ["--port", "8888"]
+
+FROM scratch AS forking
+COPY --from=build-c /out/forking /forking
+USER 10001:10001
+EXPOSE 8888
+ENTRYPOINT ["/forking"]
+CMD ["--port", "8888"]
+
+# The lab: CLI, harness and agent in one static Go binary. It comes after
+# the specimens so that building them never waits for Go modules.
+FROM ${BUILDER} AS build-go
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY harness/ harness/
+RUN CGO_ENABLED=0 go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/lab ./harness/cmd/lab
+
+FROM scratch AS lab
+COPY --from=build-go /out/lab /lab
+USER 65532:65532
+ENTRYPOINT ["/lab"]
+CMD ["list"]

@@ -1,0 +1,173 @@
+// Package agent is what runs beside a specimen, inside its network and PID
+// namespaces: the clients dial 127.0.0.1 there, and the probes read /proc
+// there, where zombies and descriptors are visible (docker top shows neither).
+package agent
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Process is one task seen in /proc.
+type Process struct {
+	PID     int    `json:"pid"`
+	PPID    int    `json:"ppid"`
+	Comm    string `json:"comm"`
+	State   string `json:"state"` // one letter: R, S, D, Z (zombie), T, ...
+	UID     int    `json:"uid"`
+	Threads int    `json:"threads"`
+	// FDs is the number of open descriptors, or -1 where /proc/<pid>/fd
+	// could not be read (a zombie has none left to read).
+	FDs int `json:"fds"`
+}
+
+// Zombie says whether the process has exited and waits to be reaped.
+func (p Process) Zombie() bool { return p.State == "Z" }
+
+// Snapshot is every process in the PID namespace at one moment.
+type Snapshot struct {
+	Taken     time.Time `json:"taken"`
+	Processes []Process `json:"processes"`
+	// Somaxconn is net.core.somaxconn in this network namespace: the
+	// kernel's cap on every listen() backlog.
+	Somaxconn int `json:"somaxconn"`
+}
+
+// Read takes a snapshot of the processes under root (normally /proc).
+// Processes that exit while it reads are skipped.
+func Read(root string) (Snapshot, error) {
+	s := Snapshot{Taken: time.Now()}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return s, fmt.Errorf("read %s: %w", root, err)
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		p, err := readProcess(filepath.Join(root, e.Name()), pid)
+		if err != nil {
+			continue // gone between ReadDir and here
+		}
+		s.Processes = append(s.Processes, p)
+	}
+	sort.Slice(s.Processes, func(i, j int) bool { return s.Processes[i].PID < s.Processes[j].PID })
+	if b, err := os.ReadFile(filepath.Join(root, "sys/net/core/somaxconn")); err == nil {
+		s.Somaxconn, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	return s, nil
+}
+
+func readProcess(dir string, pid int) (Process, error) {
+	p := Process{PID: pid, FDs: -1}
+	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return p, err
+	}
+	if err := parseStat(stat, &p); err != nil {
+		return p, err
+	}
+	if status, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {
+		p.UID = parseUID(status)
+	}
+	if fds, err := os.ReadDir(filepath.Join(dir, "fd")); err == nil {
+		p.FDs = len(fds)
+	}
+	return p, nil
+}
+
+// parseStat reads /proc/<pid>/stat. The command name sits in parentheses and
+// may itself hold spaces and parentheses, so fields are counted from the last
+// ')'.
+func parseStat(b []byte, p *Process) error {
+	open, end := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if open < 0 || end < open {
+		return fmt.Errorf("parse stat %q", b)
+	}
+	p.Comm = string(b[open+1 : end])
+	f := strings.Fields(string(b[end+1:]))
+	// f[0] is field 3 (state), f[1] field 4 (ppid), f[17] field 20 (num_threads).
+	if len(f) < 18 {
+		return fmt.Errorf("parse stat: %d fields after comm", len(f))
+	}
+	p.State = f[0]
+	var err error
+	if p.PPID, err = strconv.Atoi(f[1]); err != nil {
+		return fmt.Errorf("parse stat ppid: %w", err)
+	}
+	if p.Threads, err = strconv.Atoi(f[17]); err != nil {
+		return fmt.Errorf("parse stat threads: %w", err)
+	}
+	return nil
+}
+
+// parseUID returns the real UID from /proc/<pid>/status, or -1.
+func parseUID(b []byte) int {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "Uid:"); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				if uid, err := strconv.Atoi(f[0]); err == nil {
+					return uid
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// Children returns the processes whose parent is pid.
+func (s Snapshot) Children(pid int) []Process {
+	var out []Process
+	for _, p := range s.Processes {
+		if p.PPID == pid {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Zombies returns the zombies among pid's children.
+func (s Snapshot) Zombies(pid int) []Process {
+	var out []Process
+	for _, p := range s.Children(pid) {
+		if p.Zombie() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Named returns the processes whose command name is comm.
+func (s Snapshot) Named(comm string) []Process {
+	var out []Process
+	for _, p := range s.Processes {
+		if p.Comm == comm {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Server returns the specimen's main process: the oldest process called
+// comm whose parent is not itself called comm (its children share its name).
+func (s Snapshot) Server(comm string) (Process, bool) {
+	names := map[int]string{}
+	for _, p := range s.Processes {
+		names[p.PID] = p.Comm
+	}
+	for _, p := range s.Processes {
+		if p.Comm == comm && names[p.PPID] != comm {
+			return p, true
+		}
+	}
+	return Process{}, false
+}

@@ -1,0 +1,132 @@
+package catalogue
+
+import (
+	"fmt"
+	"time"
+)
+
+// Preset is one program of the seed articles reproduced by a specimen: the
+// specimen, its arguments and the limits the article ran it under.
+type Preset struct {
+	Name     string   `json:"name"`     // the seed program's name, e.g. webserver3d
+	Specimen string   `json:"specimen"` // the specimen that runs it
+	Args     []string `json:"args"`     // the specimen's flags (never --port)
+	Limits   Limits   `json:"limits"`
+	// PlayPort is the 127.0.0.1 port the compose playground publishes it on.
+	PlayPort int    `json:"play_port"`
+	Lesson   string `json:"lesson"` // what the seed shows with it
+	// Article records what the seed itself used where the preset differs
+	// (delays shortened so that a run takes seconds, not minutes), and any
+	// step where the seed changed two things at once.
+	Article Article `json:"article"`
+}
+
+// Article is what the seed's own program did.
+type Article struct {
+	Source  string        `json:"source"`            // the seed's file name
+	Backlog int           `json:"backlog"`           // listen() queue size in the seed
+	Delay   time.Duration `json:"delay_ns"`          // per-request sleep in the seed
+	Ulimits string        `json:"ulimits,omitempty"` // the shell limits the article sets
+	Note    string        `json:"note,omitempty"`
+}
+
+// limitsFor returns the default limits changed by f, for a preset that runs
+// as uid. Each preset has a UID of its own because RLIMIT_NPROC counts every
+// process of a UID across the host: two presets sharing one would count each
+// other's children (and zombies) against their limit.
+func limitsFor(uid int, f func(*Limits)) Limits {
+	l := DefaultLimits()
+	l.UID = uid
+	if f != nil {
+		f(&l)
+	}
+	return l
+}
+
+var presets = []Preset{
+	{
+		Name: "webserver1", Specimen: "iterative", PlayPort: 8801,
+		Args:    []string{"--backlog", "1"},
+		Limits:  limitsFor(10001, nil),
+		Lesson:  "part 1: a hello server, one request at a time",
+		Article: Article{Source: "webserver1.py", Backlog: 1},
+	},
+	{
+		Name: "webserver3a", Specimen: "iterative", PlayPort: 8802,
+		Args:    []string{"--backlog", "5"},
+		Limits:  limitsFor(10002, nil),
+		Lesson:  "an iterative server: the listen backlog holds waiting connections",
+		Article: Article{Source: "webserver3a.py", Backlog: 5},
+	},
+	{
+		Name: "webserver3b", Specimen: "iterative", PlayPort: 8803,
+		Args:    []string{"--backlog", "5", "--delay", "2s"},
+		Limits:  limitsFor(10003, nil),
+		Lesson:  "one slow request blocks every client behind it",
+		Article: Article{Source: "webserver3b.py", Backlog: 5, Delay: 60 * time.Second},
+	},
+	{
+		Name: "webserver3c", Specimen: "forking", PlayPort: 8804,
+		Args:    []string{"--backlog", "5", "--delay", "2s"},
+		Limits:  limitsFor(10004, nil),
+		Lesson:  "fork() per connection: slow requests no longer queue, but children are never reaped",
+		Article: Article{Source: "webserver3c.py", Backlog: 5, Delay: 60 * time.Second},
+	},
+	{
+		Name: "webserver3d", Specimen: "forking", PlayPort: 8805,
+		Args: []string{"--backlog", "5", "--keep-client-fd"},
+		Limits: limitsFor(10005, func(l *Limits) {
+			l.NoFile, l.NProc, l.Pids = 256, 400, 400
+		}),
+		Lesson: "the parent keeps its copy of each client socket: clients get no EOF and the server runs out of descriptors (EMFILE)",
+		Article: Article{Source: "webserver3d.py", Backlog: 5, Ulimits: "ulimit -n 256; ulimit -u 400",
+			Note: "the article also uses 3d with ulimit -u 400 to show zombies exhausting processes"},
+	},
+	{
+		Name: "webserver3e", Specimen: "forking", PlayPort: 8806,
+		Args:    []string{"--backlog", "5", "--delay", "1s", "--reap", "wait-once"},
+		Limits:  limitsFor(10006, nil),
+		Lesson:  "a SIGCHLD handler reaps children, and its signal interrupts accept(): the server dies with EINTR",
+		Article: Article{Source: "webserver3e.py", Backlog: 5, Delay: 3 * time.Second},
+	},
+	{
+		Name: "webserver3f", Specimen: "forking", PlayPort: 8807,
+		Args:   []string{"--backlog", "1024", "--reap", "wait-once", "--restart-accept"},
+		Limits: limitsFor(10007, nil),
+		Lesson: "accept() restarted on EINTR, but signals do not queue: one wait() per SIGCHLD leaves zombies",
+		Article: Article{Source: "webserver3f.py", Backlog: 1024,
+			Note: "the seed raised the backlog from 5 to 1024 in the same step as restarting accept(); the preset keeps both"},
+	},
+	{
+		Name: "webserver3g", Specimen: "forking", PlayPort: 8808,
+		Args:    []string{"--backlog", "1024", "--reap", "waitpid-loop", "--restart-accept"},
+		Limits:  limitsFor(10008, nil),
+		Lesson:  "a waitpid(-1, WNOHANG) loop in the handler reaps every child",
+		Article: Article{Source: "webserver3g.py", Backlog: 1024},
+	},
+}
+
+// Presets returns every preset in the seed's order.
+func Presets() []Preset {
+	out := make([]Preset, len(presets))
+	for i, p := range presets {
+		p.Args = append([]string(nil), p.Args...)
+		out[i] = p
+	}
+	return out
+}
+
+// LookupPreset returns the preset called name.
+func LookupPreset(name string) (Preset, error) {
+	for _, p := range Presets() {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Preset{}, fmt.Errorf("no preset %q (see lab list)", name)
+}
+
+// Command is the specimen's full command line in its container.
+func (p Preset) Command() []string {
+	return append(append([]string(nil), p.Args...), "--port", fmt.Sprint(Port))
+}

@@ -1,0 +1,78 @@
+// Package catalogue lists what the lab studies: the specimens (one server
+// program per concurrency model), the presets that reproduce each program of
+// the seed articles, and the limits pinned on them. It is data only: adding a
+// specimen touches this catalogue, its source file and its Dockerfile target.
+package catalogue
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Image naming: every Dockerfile target is tagged ImageRepo/<target>:ImageTag.
+const (
+	ImageRepo = "serverlab"
+	ImageTag  = "dev"
+	// AgentTarget is the Dockerfile target of the lab's own binary, which
+	// runs beside a specimen as its agent.
+	AgentTarget = "lab"
+	// Port is where every specimen listens inside its network namespace.
+	Port = 8888
+)
+
+// Specimen is one server program: one concurrency model, one source file,
+// one Dockerfile target.
+type Specimen struct {
+	Name     string `json:"name"`     // also the Dockerfile target and the binary's name
+	Language string `json:"language"` // c, go, python
+	Source   string `json:"source"`   // path from the repository root
+	Model    string `json:"model"`    // the concurrency model and its trade-off, one line
+}
+
+// Image is the tag the specimen's image is built under.
+func (s Specimen) Image() string { return Image(s.Name) }
+
+// Image is the tag of a Dockerfile target.
+func Image(target string) string { return fmt.Sprintf("%s/%s:%s", ImageRepo, target, ImageTag) }
+
+var specimens = []Specimen{
+	{
+		Name:     "iterative",
+		Language: "c",
+		Source:   "servers/c/iterative.c",
+		Model:    "one client at a time: simple, and one slow request blocks everyone behind it",
+	},
+	{
+		Name:     "forking",
+		Language: "c",
+		Source:   "servers/c/forking.c",
+		Model:    "a process per connection: concurrency from fork(), paid for in descriptors, processes and reaping",
+	},
+}
+
+// Specimens returns every specimen, sorted by name.
+func Specimens() []Specimen {
+	out := append([]Specimen(nil), specimens...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// LookupSpecimen returns the specimen called name.
+func LookupSpecimen(name string) (Specimen, error) {
+	for _, s := range specimens {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return Specimen{}, fmt.Errorf("no specimen %q", name)
+}
+
+// Targets returns every Dockerfile target the lab builds: each specimen's and
+// the agent's.
+func Targets() []string {
+	var out []string
+	for _, s := range Specimens() {
+		out = append(out, s.Name)
+	}
+	return append(out, AgentTarget)
+}

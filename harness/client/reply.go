@@ -1,0 +1,53 @@
+package client
+
+import (
+	"bytes"
+	"fmt"
+	"net/textproto"
+	"strconv"
+	"strings"
+)
+
+// Reply is an HTTP/1.x response as a specimen sent it.
+type Reply struct {
+	Proto  string
+	Status int
+	Reason string
+	Header textproto.MIMEHeader
+	Body   []byte
+	// CRLF says whether the status line and headers ended in CRLF.
+	CRLF bool
+}
+
+// ParseReply parses raw bytes read up to EOF. It is strict where the lessons
+// need it (the status line, the header block's end) and keeps the body as is.
+func ParseReply(raw []byte) (Reply, error) {
+	var r Reply
+	head, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
+	r.CRLF = ok
+	if !ok {
+		if head, body, ok = bytes.Cut(raw, []byte("\n\n")); !ok {
+			return r, fmt.Errorf("parse reply: no end of headers in %d bytes", len(raw))
+		}
+	}
+	lines := strings.Split(strings.ReplaceAll(string(head), "\r\n", "\n"), "\n")
+	proto, rest, ok := strings.Cut(lines[0], " ")
+	if !ok || !strings.HasPrefix(proto, "HTTP/1.") {
+		return r, fmt.Errorf("parse reply: status line %q", lines[0])
+	}
+	code, reason, _ := strings.Cut(rest, " ")
+	status, err := strconv.Atoi(code)
+	if err != nil || status < 100 || status > 999 {
+		return r, fmt.Errorf("parse reply: status code %q", code)
+	}
+	r.Proto, r.Status, r.Reason, r.Body = proto, status, reason, body
+	r.Header = textproto.MIMEHeader{}
+	for _, l := range lines[1:] {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			return r, fmt.Errorf("parse reply: header line %q", l)
+		}
+		r.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	return r, nil
+}

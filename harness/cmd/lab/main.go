@@ -1,0 +1,85 @@
+// Command lab is serverlab's command line: it parses flags and dispatches to
+// the harness packages, and is the one place that prints and exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// command is one `lab` subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout io.Writer) error
+}
+
+var commands = map[string]command{
+	"list":    {"specimens and presets with their limits", runList},
+	"build":   {"build the specimens' and the agent's images", runBuild},
+	"client":  {"the seed's client3, done right: concurrent clients and per-connection outcomes", runClient},
+	"probe":   {"read /proc: processes, states (zombies) and descriptors", runProbe},
+	"agent":   {"run as a specimen's agent (inside its container)", runAgent},
+	"cleanup": {"remove every container the lab labelled", runCleanup},
+	"compose": {"print compose.yaml, generated from the catalogue", runCompose},
+}
+
+// errUsage means the command line was wrong; the usage has been printed.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stdout)
+	switch {
+	case err == nil:
+	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "lab:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(os.Stderr)
+		return errUsage
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "lab: no command %q\n", args[0])
+		usage(os.Stderr)
+		return errUsage
+	}
+	return cmd.run(ctx, args[1:], stdout)
+}
+
+func usage(w io.Writer) {
+	var names []string
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("usage: lab <command> [flags]\n\ncommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-8s %s\n", n, commands[n].summary)
+	}
+	b.WriteString("\n`lab <command> -h` lists a command's flags.\n")
+	io.WriteString(w, b.String())
+}
+
+// flags returns a FlagSet for a subcommand that reports errors, not exits.
+func flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	return fs
+}

@@ -1,0 +1,58 @@
+// Package runner starts specimens in containers with their pinned limits,
+// next to the lab's agent, and tears everything down again: the container
+// lifecycle and nothing else.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+)
+
+// Labels put on everything the runner creates, so that Cleanup finds it even
+// after a crash. There is no Ryuk reaper here: its image cannot be pulled on
+// an offline machine.
+const (
+	LabelLab    = "org.serverlab.lab"
+	LabelRun    = "org.serverlab.run"
+	LabelRole   = "org.serverlab.role"
+	LabelPreset = "org.serverlab.preset"
+)
+
+var configureOnce sync.Once
+
+// configure sets testcontainers' environment before its first use (it reads
+// it once): no Ryuk, whose image cannot be pulled offline, so the runner
+// cleans up by label itself; and the host as 127.0.0.1, since left alone it
+// resolved this machine's gateway address, which the lab never dials.
+// A caller's own settings win.
+func configure() {
+	configureOnce.Do(func() {
+		for k, v := range map[string]string{
+			"TESTCONTAINERS_RYUK_DISABLED": "true",
+			"TESTCONTAINERS_HOST_OVERRIDE": "127.0.0.1",
+		} {
+			if _, set := os.LookupEnv(k); !set {
+				_ = os.Setenv(k, v)
+			}
+		}
+		// testcontainers prints a banner and progress to stderr by default;
+		// a library of the lab prints nothing.
+		tclog.SetDefault(tclog.NewNoopLogger())
+	})
+}
+
+// dockerClient returns a client for the engine testcontainers would use.
+func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
+	configure()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("connect to docker: %w", err)
+	}
+	return cli, nil
+}

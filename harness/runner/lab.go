@@ -1,0 +1,174 @@
+package runner
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"github.com/serverlab/serverlab/harness/catalogue"
+)
+
+// Lab is one specimen running beside its agent. The agent holds the network
+// and PID namespaces (its network is loopback only) and the specimen joins
+// them: clients in the agent dial 127.0.0.1 with no proxy in between, and the
+// agent outlives a specimen that dies.
+type Lab struct {
+	Preset   catalogue.Preset
+	Limits   catalogue.Limits
+	Args     []string // the specimen's command line
+	Agent    *testcontainers.DockerContainer
+	Specimen *testcontainers.DockerContainer
+}
+
+// Run starts the agent, then the specimen in its namespaces, and waits until
+// the specimen logs that it listens. On error it returns the partial Lab, so
+// that the caller's Terminate always runs.
+func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) {
+	configure()
+	o := newOptions(opts)
+	spec, err := catalogue.LookupSpecimen(p.Specimen)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{Preset: p, Limits: p.Limits, Args: p.Command()}
+	if o.Limits != nil {
+		l.Limits = *o.Limits
+	}
+	if o.Args != nil {
+		l.Args = append(append([]string(nil), o.Args...), "--port", strconv.Itoa(catalogue.Port))
+	}
+	if err := l.Limits.Validate(); err != nil {
+		return l, fmt.Errorf("preset %s: %w", p.Name, err)
+	}
+	labels := func(role string) map[string]string {
+		return map[string]string{LabelLab: "true", LabelRun: o.RunID, LabelRole: role, LabelPreset: p.Name}
+	}
+	quiet := testcontainers.WithLogger(tclog.NewNoopLogger())
+
+	l.Agent, err = testcontainers.Run(ctx, catalogue.Image(catalogue.AgentTarget), quiet,
+		testcontainers.WithCmd("agent"),
+		testcontainers.WithLabels(labels("agent")),
+		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = "0:0" }),
+		testcontainers.WithHostConfigModifier(agentHost),
+		testcontainers.WithWaitStrategy(wait.ForLog(agentReady).WithStartupTimeout(o.StartTimeout)),
+	)
+	if err != nil {
+		return l, fmt.Errorf("start agent for %s: %w", p.Name, err)
+	}
+	ns := "container:" + l.Agent.GetContainerID()
+	l.Specimen, err = testcontainers.Run(ctx, spec.Image(), quiet,
+		testcontainers.WithCmd(l.Args...),
+		testcontainers.WithLabels(labels("specimen")),
+		testcontainers.WithConfigModifier(func(c *container.Config) {
+			c.User = fmt.Sprintf("%d:%d", l.Limits.UID, l.Limits.UID)
+		}),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			specimenHost(hc, l.Limits)
+			hc.NetworkMode = container.NetworkMode(ns)
+			hc.PidMode = container.PidMode(ns)
+		}),
+		testcontainers.WithWaitStrategy(wait.ForLog("listening ").WithStartupTimeout(o.StartTimeout)),
+	)
+	if err != nil {
+		return l, fmt.Errorf("start %s: %w", p.Name, err)
+	}
+	return l, nil
+}
+
+// agentReady is the line the agent logs once it holds the namespaces.
+const agentReady = "agent ready"
+
+// AgentReadyLine is what `lab agent` must print when it is ready.
+func AgentReadyLine() string { return agentReady }
+
+// specimenHost pins the limits and the hardening on a specimen.
+func specimenHost(hc *container.HostConfig, l catalogue.Limits) {
+	pids := l.Pids
+	hc.Resources.Ulimits = []*container.Ulimit{
+		{Name: "nofile", Soft: l.NoFile, Hard: l.NoFile},
+		{Name: "nproc", Soft: l.NProc, Hard: l.NProc},
+	}
+	hc.Resources.PidsLimit = &pids
+	hc.Resources.NanoCPUs = int64(l.CPUs * 1e9)
+	hc.Resources.Memory = l.Memory
+	hc.Resources.MemorySwap = l.Memory // no swap: memory is the limit
+	hc.ReadonlyRootfs = true
+	hc.CapDrop = []string{"ALL"}
+	hc.SecurityOpt = []string{"no-new-privileges"}
+}
+
+// agentHost gives the agent loopback only (nothing it runs can reach past
+// this machine), and the one capability it needs: reading another UID's
+// /proc/<pid>/fd takes CAP_SYS_PTRACE.
+func agentHost(hc *container.HostConfig) {
+	pids := int64(512)
+	hc.NetworkMode = "none"
+	hc.Resources.Ulimits = []*container.Ulimit{{Name: "nofile", Soft: AgentNoFile, Hard: AgentNoFile}}
+	hc.Resources.PidsLimit = &pids
+	hc.Resources.Memory = 512 << 20
+	hc.ReadonlyRootfs = true
+	hc.CapDrop = []string{"ALL"}
+	hc.CapAdd = []string{"SYS_PTRACE"}
+	hc.SecurityOpt = []string{"no-new-privileges"}
+}
+
+// Logs returns the specimen's log lines so far.
+func (l *Lab) Logs(ctx context.Context) ([]string, error) {
+	if l.Specimen == nil {
+		return nil, errors.New("logs: no specimen")
+	}
+	rc, err := l.Specimen.Logs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("logs of %s: %w", l.Preset.Name, err)
+	}
+	defer rc.Close()
+	var lines []string
+	sc := bufio.NewScanner(rc)
+	for sc.Scan() {
+		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
+	}
+	return lines, sc.Err()
+}
+
+// Exit is the specimen container's state.
+type Exit struct {
+	Running  bool      `json:"running"`
+	ExitCode int       `json:"exit_code"`
+	OOM      bool      `json:"oom_killed"`
+	Finished time.Time `json:"finished,omitzero"`
+}
+
+// State reports whether the specimen still runs, and how it ended.
+func (l *Lab) State(ctx context.Context) (Exit, error) {
+	st, err := l.Specimen.State(ctx)
+	if err != nil {
+		return Exit{}, fmt.Errorf("state of %s: %w", l.Preset.Name, err)
+	}
+	e := Exit{Running: st.Running, ExitCode: st.ExitCode, OOM: st.OOMKilled}
+	if t, err := time.Parse(time.RFC3339Nano, st.FinishedAt); err == nil && !st.Running {
+		e.Finished = t
+	}
+	return e, nil
+}
+
+// Terminate removes the specimen, then the agent. It is safe on a partial Lab.
+func (l *Lab) Terminate(ctx context.Context) error {
+	var errs []error
+	for _, c := range []*testcontainers.DockerContainer{l.Specimen, l.Agent} {
+		if c != nil {
+			if err := c.Terminate(ctx, testcontainers.StopTimeout(2*time.Second)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
