@@ -21,7 +21,7 @@ type Process struct {
 	PPID    int    `json:"ppid"`
 	Comm    string `json:"comm"`
 	State   string `json:"state"` // one letter: R, S, D, Z (zombie), T, ...
-	UID     int    `json:"uid"`
+	UID     int    `json:"uid"`   // -1 where /proc/<pid>/status could not be read
 	Threads int    `json:"threads"`
 	// FDs is the number of open descriptors, or -1 where /proc/<pid>/fd
 	// could not be read (a zombie has none left to read).
@@ -38,6 +38,10 @@ type Snapshot struct {
 	// Somaxconn is net.core.somaxconn in this network namespace: the
 	// kernel's cap on every listen() backlog.
 	Somaxconn int `json:"somaxconn"`
+	// HostTasks counts every process and thread on the whole host, from
+	// /proc/loadavg, which no namespace confines: it shows whether a fork
+	// storm stayed inside its container's limits.
+	HostTasks int `json:"host_tasks"`
 }
 
 // Read takes a snapshot of the processes under root (normally /proc).
@@ -63,11 +67,29 @@ func Read(root string) (Snapshot, error) {
 	if b, err := os.ReadFile(filepath.Join(root, "sys/net/core/somaxconn")); err == nil {
 		s.Somaxconn, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 	}
+	if b, err := os.ReadFile(filepath.Join(root, "loadavg")); err == nil {
+		s.HostTasks = parseLoadavgTasks(b)
+	}
 	return s, nil
 }
 
+// parseLoadavgTasks returns the total of "running/total", the fourth field
+// of /proc/loadavg, or 0.
+func parseLoadavgTasks(b []byte) int {
+	f := strings.Fields(string(b))
+	if len(f) < 4 {
+		return 0
+	}
+	_, total, ok := strings.Cut(f[3], "/")
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.Atoi(total)
+	return n
+}
+
 func readProcess(dir string, pid int) (Process, error) {
-	p := Process{PID: pid, FDs: -1}
+	p := Process{PID: pid, UID: -1, FDs: -1}
 	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
 	if err != nil {
 		return p, err
@@ -157,15 +179,14 @@ func (s Snapshot) Named(comm string) []Process {
 	return out
 }
 
-// Server returns the specimen's main process: the oldest process called
-// comm whose parent is not itself called comm (its children share its name).
+// Server returns the specimen's main process: the process called comm whose
+// parent is outside the namespace (PPID 0), since the container runtime
+// started it into the namespace from outside. Its children share its name
+// but have it as their parent, and once it dies they are reparented to the
+// agent (PID 1): they are never mistaken for it.
 func (s Snapshot) Server(comm string) (Process, bool) {
-	names := map[int]string{}
 	for _, p := range s.Processes {
-		names[p.PID] = p.Comm
-	}
-	for _, p := range s.Processes {
-		if p.Comm == comm && names[p.PPID] != comm {
+		if p.Comm == comm && p.PPID == 0 {
 			return p, true
 		}
 	}

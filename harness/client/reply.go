@@ -23,12 +23,17 @@ type Reply struct {
 // need it (the status line, the header block's end) and keeps the body as is.
 func ParseReply(raw []byte) (Reply, error) {
 	var r Reply
-	head, body, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
-	r.CRLF = ok
-	if !ok {
-		if head, body, ok = bytes.Cut(raw, []byte("\n\n")); !ok {
-			return r, fmt.Errorf("parse reply: no end of headers in %d bytes", len(raw))
-		}
+	// The header block ends at the first blank line, whichever line ends
+	// it uses; the body may hold the other kind.
+	crlf, lf := bytes.Index(raw, []byte("\r\n\r\n")), bytes.Index(raw, []byte("\n\n"))
+	var head, body []byte
+	switch {
+	case crlf >= 0 && (lf < 0 || crlf < lf):
+		head, body, r.CRLF = raw[:crlf], raw[crlf+4:], true
+	case lf >= 0:
+		head, body = raw[:lf], raw[lf+2:]
+	default:
+		return r, fmt.Errorf("parse reply: no end of headers in %d bytes", len(raw))
 	}
 	lines := strings.Split(strings.ReplaceAll(string(head), "\r\n", "\n"), "\n")
 	proto, rest, ok := strings.Cut(lines[0], " ")
@@ -37,7 +42,7 @@ func ParseReply(raw []byte) (Reply, error) {
 	}
 	code, reason, _ := strings.Cut(rest, " ")
 	status, err := strconv.Atoi(code)
-	if err != nil || status < 100 || status > 999 {
+	if err != nil || len(code) != 3 || code[0] < '1' || code[0] > '9' {
 		return r, fmt.Errorf("parse reply: status code %q", code)
 	}
 	r.Proto, r.Status, r.Reason, r.Body = proto, status, reason, body

@@ -56,3 +56,33 @@ func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 	}
 	return cli, nil
 }
+
+// Engine describes the Docker engine and the kernel it runs on: part of the
+// environment every result records, since the lessons are the kernel's.
+type Engine struct {
+	Kernel        string `json:"kernel"`
+	DockerVersion string `json:"docker_version"`
+	CgroupVersion string `json:"cgroup_version"`
+	OS            string `json:"os"`
+	Arch          string `json:"arch"`
+	CPUs          int    `json:"cpus"`
+	MemoryBytes   int64  `json:"memory_bytes"`
+}
+
+// DescribeEngine asks the engine about itself.
+func DescribeEngine(ctx context.Context) (Engine, error) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return Engine{}, err
+	}
+	defer cli.Close()
+	res, err := cli.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return Engine{}, fmt.Errorf("docker info: %w", err)
+	}
+	i := res.Info
+	return Engine{
+		Kernel: i.KernelVersion, DockerVersion: i.ServerVersion, CgroupVersion: i.CgroupVersion,
+		OS: i.OperatingSystem, Arch: i.Architecture, CPUs: i.NCPU, MemoryBytes: i.MemTotal,
+	}, nil
+}

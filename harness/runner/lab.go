@@ -107,8 +107,10 @@ func specimenHost(hc *container.HostConfig, l catalogue.Limits) {
 }
 
 // agentHost gives the agent loopback only (nothing it runs can reach past
-// this machine), and the one capability it needs: reading another UID's
-// /proc/<pid>/fd takes CAP_SYS_PTRACE.
+// this machine), and the two capabilities it needs to count another UID's
+// descriptors: /proc/<pid>/fd is a directory only its owner may search
+// (CAP_DAC_READ_SEARCH), and the kernel lets only a tracer-to-be read it
+// (CAP_SYS_PTRACE).
 func agentHost(hc *container.HostConfig) {
 	pids := int64(512)
 	hc.NetworkMode = "none"
@@ -117,7 +119,7 @@ func agentHost(hc *container.HostConfig) {
 	hc.Resources.Memory = 512 << 20
 	hc.ReadonlyRootfs = true
 	hc.CapDrop = []string{"ALL"}
-	hc.CapAdd = []string{"SYS_PTRACE"}
+	hc.CapAdd = []string{"DAC_READ_SEARCH", "SYS_PTRACE"}
 	hc.SecurityOpt = []string{"no-new-privileges"}
 }
 

@@ -29,6 +29,8 @@ var commands = map[string]command{
 	"agent":   {"run as a specimen's agent (inside its container)", runAgent},
 	"cleanup": {"remove every container the lab labelled", runCleanup},
 	"compose": {"print compose.yaml, generated from the catalogue", runCompose},
+	"run":     {"run the seed's experiments and judge each prediction", runRun},
+	"report":  {"redraw REPORT.md from the JSON records", runReport},
 }
 
 // errUsage means the command line was wrong; the usage has been printed.

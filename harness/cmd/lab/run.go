@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/report"
+	"github.com/serverlab/serverlab/harness/runner"
+)
+
+// DefaultOut is where results go.
+const DefaultOut = "results"
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func runRun(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flags("run")
+	var presets stringList
+	fs.Var(&presets, "preset", "run only the arms of this preset (repeatable)")
+	trials := fs.Int("trials", 0, "trials per arm (0: each experiment's own)")
+	out := fs.String("out", DefaultOut, "folder for the JSON records and REPORT.md")
+	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced")
+	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
+	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
+	list := fs.Bool("list", false, "list the experiments and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *list {
+		return listExperiments(stdout)
+	}
+	exps, err := selectExperiments(fs.Args())
+	if err != nil {
+		return err
+	}
+	if !*noBuild {
+		root, err := runner.FindRoot(".")
+		if err != nil {
+			return fmt.Errorf("%w (or pass --no-build)", err)
+		}
+		fmt.Fprintf(os.Stderr, "building images from %s (builder %s)\n", root, *builder)
+		if err := runner.Build(ctx, runner.BuildOptions{Dir: root, Builder: *builder, Targets: catalogue.Targets()}); err != nil {
+			return err
+		}
+	}
+
+	runID := fmt.Sprintf("run-%d", time.Now().UnixNano())
+	defer func() {
+		// A fresh context: on Ctrl-C the run's context is already done.
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := runner.Cleanup(cctx, runID); err != nil {
+			fmt.Fprintln(os.Stderr, "lab: cleanup:", err)
+		}
+	}()
+	env := experiment.DescribeEnvironment(ctx, commit())
+	status := newStatus(os.Stderr, len(exps))
+	var recs []experiment.Record
+	var failed []string
+	for i, e := range exps {
+		status.begin(i, e.Name)
+		rec, err := experiment.Run(ctx, e, env, experiment.Options{
+			RunID: runID, Trials: *trials, Presets: presets, Progress: status.progress,
+		})
+		if ctx.Err() != nil {
+			status.interrupted(e.Name)
+			return fmt.Errorf("interrupted during %s: the %d finished experiments are in %s", e.Name, len(recs), *out)
+		}
+		if err != nil {
+			status.failed(e.Name, err)
+			failed = append(failed, fmt.Sprintf("%s: %v", e.Name, err))
+			continue
+		}
+		path, err := report.Write(*out, rec)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
+		status.end(rec, path)
+	}
+	if err := writeReport(*out); err != nil {
+		return err
+	}
+	printVerdicts(stdout, recs)
+	return exitStatus(recs, failed, *strict)
+}
+
+// exitStatus is an error when an experiment could not run, a trial failed,
+// or (strict) a prediction was not reproduced.
+func exitStatus(recs []experiment.Record, failed []string, strict bool) error {
+	for _, r := range recs {
+		for _, t := range r.Trials {
+			if t.Error != "" {
+				failed = append(failed, fmt.Sprintf("%s arm %s trial %d: %s", r.Experiment.Name, t.Arm, t.Trial, t.Error))
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("could not run: %s", strings.Join(failed, "; "))
+	}
+	if strict {
+		var not []string
+		for _, r := range recs {
+			if r.Verdict.Outcome != experiment.Reproduced {
+				not = append(not, fmt.Sprintf("%s %s", r.Experiment.Name, r.Verdict.Outcome))
+			}
+		}
+		if len(not) > 0 {
+			return fmt.Errorf("--strict: %s", strings.Join(not, ", "))
+		}
+	}
+	return nil
+}
+
+func selectExperiments(names []string) ([]experiment.Experiment, error) {
+	if len(names) == 0 {
+		return experiment.Seed(), nil
+	}
+	var out []experiment.Experiment
+	for _, n := range names {
+		e, err := experiment.Lookup(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func listExperiments(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tARMS\tTRIALS\tTITLE")
+	for _, e := range experiment.Seed() {
+		var arms []string
+		for _, a := range e.Arms {
+			arms = append(arms, a.Name)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", e.Name, strings.Join(arms, ","), e.Trials, e.Title)
+	}
+	return tw.Flush()
+}
+
+func printVerdicts(w io.Writer, recs []experiment.Record) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tVERDICT\tTRIALS\tTOOK\tREASON")
+	for _, r := range recs {
+		reason := r.Verdict.Reason
+		if len(reason) > 100 {
+			reason = reason[:97] + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Experiment.Name, r.Verdict.Outcome, len(r.Trials),
+			r.Finished.Sub(r.Started).Round(time.Second), reason)
+	}
+	tw.Flush()
+}
+
+func runReport(_ context.Context, args []string, stdout io.Writer) error {
+	fs := flags("report")
+	dir := fs.String("dir", DefaultOut, "folder of the JSON records; REPORT.md is written there")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := writeReport(*dir); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "wrote", filepath.Join(*dir, "REPORT.md"))
+	return nil
+}
+
+// writeReport redraws dir/REPORT.md from every record in dir.
+func writeReport(dir string) error {
+	recs, err := report.Read(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // nothing finished, nothing to draw
+	} else if err != nil {
+		return err
+	}
+	return report.WriteReport(filepath.Join(dir, "REPORT.md"), report.Markdown(recs))
+}

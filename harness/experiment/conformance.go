@@ -1,0 +1,102 @@
+package experiment
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/client"
+)
+
+// Labels of the hello experiment's steps, which Conformance reads.
+const (
+	StepHello1     = "hello-1"
+	StepHello2     = "hello-2"
+	StepNotFound   = "not-found"
+	StepBadRequest = "bad-request"
+	// HelloBody is the body every specimen sends for GET /hello.
+	HelloBody = "Hello, World!\n"
+)
+
+// Conformance checks a hello trial's replies the way TechEmpower's verifier
+// checks a plaintext test: status, Content-Type, a Content-Length that
+// matches the body, Server, a Date that is an IMF-fixdate and changes across
+// requests seconds apart, and the body. It returns one line per failure.
+func Conformance(t Trial) []string {
+	var fails []string
+	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
+	replies := map[string]client.Reply{}
+	for _, label := range []string{StepHello1, StepHello2, StepNotFound, StepBadRequest} {
+		rep, err := reply(t, label)
+		if err != nil {
+			fail("%s: %v", label, err)
+			continue
+		}
+		replies[label] = rep
+		if n, err := strconv.Atoi(rep.Header.Get("Content-Length")); err != nil || n != len(rep.Body) {
+			fail("%s: Content-Length %q but a body of %d bytes", label, rep.Header.Get("Content-Length"), len(rep.Body))
+		}
+		if !rep.CRLF {
+			fail("%s: header lines do not end in CRLF", label)
+		}
+	}
+	for _, label := range []string{StepHello1, StepHello2} {
+		rep, ok := replies[label]
+		if !ok {
+			continue
+		}
+		if rep.Status != 200 {
+			fail("%s: status %d, want 200", label, rep.Status)
+		}
+		if ct := rep.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+			fail("%s: Content-Type %q, want text/plain", label, ct)
+		}
+		if rep.Header.Get("Server") == "" {
+			fail("%s: no Server header", label)
+		}
+		if d := rep.Header.Get("Date"); !imfFixdate(d) {
+			fail("%s: Date %q is not an IMF-fixdate", label, d)
+		}
+		if string(rep.Body) != HelloBody {
+			fail("%s: body %q, want %q", label, rep.Body, HelloBody)
+		}
+	}
+	if a, b := replies[StepHello1], replies[StepHello2]; a.Header != nil && b.Header != nil &&
+		a.Header.Get("Date") == b.Header.Get("Date") {
+		fail("Date %q did not change between %s and %s", a.Header.Get("Date"), StepHello1, StepHello2)
+	}
+	if rep, ok := replies[StepNotFound]; ok && rep.Status != 404 {
+		fail("%s: status %d, want 404", StepNotFound, rep.Status)
+	}
+	if rep, ok := replies[StepBadRequest]; ok && rep.Status != 400 {
+		fail("%s: status %d, want 400", StepBadRequest, rep.Status)
+	}
+	return fails
+}
+
+// reply is the parsed reply of the step's first connection. A reply without
+// EOF counts: 3d keeps the socket open, and the reply is what is checked.
+func reply(t Trial, label string) (client.Reply, error) {
+	for _, s := range t.Steps {
+		if s.Label != label {
+			continue
+		}
+		if len(s.Clients) == 0 {
+			return client.Reply{}, fmt.Errorf("no connection")
+		}
+		r := s.Clients[0]
+		if r.Outcome != client.Replied && r.Outcome != client.NoEOF {
+			return client.Reply{}, fmt.Errorf("outcome %s (%s)", r.Outcome, r.Error)
+		}
+		return client.ParseReply([]byte(r.Reply))
+	}
+	return client.Reply{}, fmt.Errorf("no step")
+}
+
+// imfFixdate says whether d is an HTTP date in the preferred format,
+// e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+func imfFixdate(d string) bool {
+	_, err := time.Parse(time.RFC1123, d)
+	return err == nil && strings.HasSuffix(d, " GMT") && len(d) == len("Sun, 06 Nov 1994 08:49:37 GMT")
+}

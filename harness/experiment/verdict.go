@@ -1,0 +1,112 @@
+package experiment
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ops are the comparisons a check may use.
+var ops = map[string]func(a, b float64) bool{
+	"==": func(a, b float64) bool { return a == b },
+	"!=": func(a, b float64) bool { return a != b },
+	"<=": func(a, b float64) bool { return a <= b },
+	">=": func(a, b float64) bool { return a >= b },
+	"<":  func(a, b float64) bool { return a < b },
+	">":  func(a, b float64) bool { return a > b },
+}
+
+// Judge evaluates every check on the trials and returns the results and the
+// verdict. It is a pure function of its inputs, so a record can be judged
+// again without running anything.
+//
+//   - inconclusive: a trial could not run, or a metric could not be
+//     computed where a check needs it (the reason says which);
+//   - not reproduced: every check could be decided and one did not hold;
+//   - reproduced: every check held.
+func Judge(e Experiment, trials []Trial) ([]CheckResult, Verdict) {
+	var results []CheckResult
+	var failed, missing []string
+	for _, t := range trials {
+		if t.Error != "" {
+			missing = append(missing, fmt.Sprintf("%s trial %d did not run: %s", t.Arm, t.Trial, t.Error))
+		}
+	}
+	for _, c := range e.Checks {
+		r := evaluate(c, trials)
+		results = append(results, r)
+		switch {
+		case r.Unavailable != "":
+			missing = append(missing, fmt.Sprintf("%s: %s", c, r.Unavailable))
+		case !r.Held:
+			failed = append(failed, fmt.Sprintf("%s (got %s)", c, values(r.Values)))
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		return results, Verdict{Outcome: Inconclusive, Reason: strings.Join(missing, "; ")}
+	case len(failed) > 0:
+		return results, Verdict{Outcome: NotReproduced, Reason: strings.Join(failed, "; ")}
+	}
+	return results, Verdict{Outcome: Reproduced}
+}
+
+// evaluate computes c's metric in each trial of its arm and applies c.Over.
+func evaluate(c Check, trials []Trial) CheckResult {
+	r := CheckResult{Check: c}
+	m, op := metrics[c.Metric], ops[c.Op]
+	if m.fn == nil || op == nil {
+		r.Unavailable = fmt.Sprintf("unknown metric %q or op %q", c.Metric, c.Op)
+		return r
+	}
+	holds, decided := 0, 0
+	for _, t := range trials {
+		if t.Arm != c.Arm || t.Error != "" {
+			continue
+		}
+		v, err := m.fn(t, c.Arg)
+		tv := TrialValue{Trial: t.Trial, Value: v}
+		if err != nil {
+			tv.Error = err.Error()
+		} else {
+			decided++
+			if op(v, c.Value) {
+				holds++
+			}
+		}
+		r.Values = append(r.Values, tv)
+	}
+	switch {
+	case decided == 0:
+		r.Unavailable = "no trial gave a value"
+		for _, v := range r.Values {
+			if v.Error != "" {
+				r.Unavailable = v.Error
+				break
+			}
+		}
+	case c.Over == Any:
+		// One trial that holds decides it; undecided trials cannot undo it.
+		r.Held = holds > 0
+		if !r.Held && decided < len(r.Values) {
+			r.Unavailable = fmt.Sprintf("held in none of %d decided trials, %d undecided", decided, len(r.Values)-decided)
+		}
+	default:
+		r.Held = holds == len(r.Values)
+		if decided < len(r.Values) && holds == decided {
+			r.Unavailable = fmt.Sprintf("%d of %d trials gave no value", len(r.Values)-decided, len(r.Values))
+		}
+	}
+	return r
+}
+
+func values(vs []TrialValue) string {
+	var s []string
+	for _, v := range vs {
+		if v.Error != "" {
+			s = append(s, "?")
+			continue
+		}
+		s = append(s, fmt.Sprintf("%g", v.Value))
+	}
+	return strings.Join(s, ", ")
+}
