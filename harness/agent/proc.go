@@ -26,6 +26,10 @@ type Process struct {
 	// FDs is the number of open descriptors, or -1 where /proc/<pid>/fd
 	// could not be read (a zombie has none left to read).
 	FDs int `json:"fds"`
+	// NoFile and NProc are the soft limits in force, as the kernel reports
+	// them in /proc/<pid>/limits (-1: unlimited or unread).
+	NoFile int64 `json:"nofile"`
+	NProc  int64 `json:"nproc"`
 }
 
 // Zombie says whether the process has exited and waits to be reaped.
@@ -103,7 +107,33 @@ func readProcess(dir string, pid int) (Process, error) {
 	if fds, err := os.ReadDir(filepath.Join(dir, "fd")); err == nil {
 		p.FDs = len(fds)
 	}
+	p.NoFile, p.NProc = -1, -1
+	if limits, err := os.ReadFile(filepath.Join(dir, "limits")); err == nil {
+		p.NoFile = parseLimit(limits, "Max open files")
+		p.NProc = parseLimit(limits, "Max processes")
+	}
 	return p, nil
+}
+
+// parseLimit returns the soft limit on the line of /proc/<pid>/limits that
+// starts with name, or -1.
+func parseLimit(b []byte, name string) int64 {
+	for _, l := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(l, name)
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) == 0 {
+			return -1
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return -1 // "unlimited"
+		}
+		return n
+	}
+	return -1
 }
 
 // parseStat reads /proc/<pid>/stat. The command name sits in parentheses and

@@ -32,6 +32,19 @@ func statusFile(p Process) string {
 		p.Comm, p.State, p.PID, p.PID, p.PPID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.Threads)
 }
 
+// limitsFile renders /proc/<pid>/limits; NProc 0 stands for "unlimited".
+func limitsFile(p Process) string {
+	nproc := "unlimited"
+	if p.NProc > 0 {
+		nproc = strconv.FormatInt(p.NProc, 10)
+	}
+	return "Limit                     Soft Limit           Hard Limit           Units     \n" +
+		"Max cpu time              unlimited            unlimited            seconds   \n" +
+		fmt.Sprintf("Max processes             %-20s %-20s processes \n", nproc, nproc) +
+		fmt.Sprintf("Max open files            %-20d %-20d files     \n", p.NoFile, p.NoFile+1) +
+		"Max locked memory         8388608              8388608              bytes     \n"
+}
+
 // writeFakeProc builds a /proc under root: a dir per task with stat, status
 // and, unless FDs is -1, an fd/ dir holding FDs entries.
 func writeFakeProc(t *testing.T, root string, tasks []fakeTask) {
@@ -41,6 +54,9 @@ func writeFakeProc(t *testing.T, root string, tasks []fakeTask) {
 		write(t, filepath.Join(dir, "stat"), statLine(task.Process))
 		if !task.noStatus {
 			write(t, filepath.Join(dir, "status"), statusFile(task.Process))
+		}
+		if task.NoFile >= 0 {
+			write(t, filepath.Join(dir, "limits"), limitsFile(task.Process))
 		}
 		if task.FDs < 0 {
 			continue // a zombie: its descriptors are gone and fd/ cannot be read
@@ -69,14 +85,14 @@ func write(t *testing.T, path, content string) {
 // holds spaces and parentheses. PIDs sort differently as strings (10, 100,
 // 12, 7...) than as numbers.
 var fakeTasks = []fakeTask{
-	{Process: Process{PID: 1, PPID: 0, Comm: "lab", State: "S", UID: 0, Threads: 5, FDs: 4}},
+	{Process: Process{PID: 1, PPID: 0, Comm: "lab", State: "S", UID: 0, Threads: 5, FDs: 4, NoFile: 1024, NProc: -1}},
 	// The specimen: started into the namespace from outside, so PPID 0.
-	{Process: Process{PID: 7, PPID: 0, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 5}},
-	{Process: Process{PID: 8, PPID: 7, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 3}},
-	{Process: Process{PID: 9, PPID: 7, Comm: "forking", State: "Z", UID: 10005, Threads: 1, FDs: -1}},
-	{Process: Process{PID: 10, PPID: 7, Comm: "forking", State: "Z", UID: 10005, Threads: 1, FDs: -1}},
-	{Process: Process{PID: 12, PPID: 0, Comm: "(my) prog", State: "R", UID: 1000, Threads: 3, FDs: 2}},
-	{Process: Process{PID: 100, PPID: 12, Comm: "sh", State: "S", UID: 1000, Threads: 1, FDs: 0}},
+	{Process: Process{PID: 7, PPID: 0, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 5, NoFile: 256, NProc: 400}},
+	{Process: Process{PID: 8, PPID: 7, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 3, NoFile: 1024, NProc: -1}},
+	{Process: Process{PID: 9, PPID: 7, Comm: "forking", State: "Z", UID: 10005, Threads: 1, FDs: -1, NoFile: -1, NProc: -1}},
+	{Process: Process{PID: 10, PPID: 7, Comm: "forking", State: "Z", UID: 10005, Threads: 1, FDs: -1, NoFile: -1, NProc: -1}},
+	{Process: Process{PID: 12, PPID: 0, Comm: "(my) prog", State: "R", UID: 1000, Threads: 3, FDs: 2, NoFile: 1024, NProc: -1}},
+	{Process: Process{PID: 100, PPID: 12, Comm: "sh", State: "S", UID: 1000, Threads: 1, FDs: 0, NoFile: 1024, NProc: -1}},
 }
 
 // fakeProc builds the fake namespace, plus what Read must skip, and

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +32,8 @@ var metrics = map[string]metric{
 	"running":              {running, "1 if the specimen still ran at the end, else 0"},
 	"exit_code":            {exitCode, "the specimen's exit status, once it has exited"},
 	"log_contains":         {logContains, "1 if a log line contains arg, else 0"},
-	"last_log_contains":    {lastLogContains, "1 if the last log line contains arg, else 0"},
+	"last_log_contains":    {lastLogContains, "1 if the server's own last log line contains arg, else 0"},
+	"unconnected":          {unconnected, "connections whose handshake never completed"},
 	"log_count":            {logCount, "log lines that start with arg"},
 	"zombies":              {zombies, "zombie children of the specimen at the last probe"},
 	"fds_at_start":         {fdsAtStart, "descriptors the specimen had open once it listened"},
@@ -165,14 +167,49 @@ func logContains(t Trial, arg string) (float64, error) {
 	return 0, nil
 }
 
-// lastLine is the last non-empty log line.
+// lastLine is the server's own last log line. Children share its log and
+// may still write after it died (their "reply ... pid=N" lines), so lines
+// that name another PID than the server's are passed over.
 func lastLine(t Trial) (string, error) {
-	for i := len(t.Logs) - 1; i >= 0; i-- {
-		if strings.TrimSpace(t.Logs[i]) != "" {
-			return t.Logs[i], nil
+	server := -1
+	if t.Start != nil {
+		if p, ok := t.Start.Server(t.Comm); ok {
+			server = p.PID
 		}
 	}
+	for i := len(t.Logs) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(t.Logs[i])
+		if pid, ok := logPID(l); l == "" || (ok && server >= 0 && pid != server) {
+			continue
+		}
+		return l, nil
+	}
 	return "", errors.New("the specimen logged nothing")
+}
+
+// logPID returns the value of a line's pid= field, if it has one.
+func logPID(line string) (int, bool) {
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, "pid="); ok {
+			pid, err := strconv.Atoi(v)
+			return pid, err == nil
+		}
+	}
+	return 0, false
+}
+
+func unconnected(t Trial, _ string) (float64, error) {
+	rs := results(t)
+	if len(rs) == 0 {
+		return 0, errNoClients
+	}
+	n := 0
+	for _, r := range rs {
+		if r.Connect == 0 {
+			n++
+		}
+	}
+	return float64(n), nil
 }
 
 func lastLogContains(t Trial, arg string) (float64, error) {

@@ -6,8 +6,40 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
+
+// List returns the IDs of the containers labelled with runID (every lab
+// container when runID is empty).
+func List(ctx context.Context, runID string) ([]string, error) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cli.Close()
+	items, err := list(ctx, cli.Client, runID)
+	var ids []string
+	for _, c := range items {
+		ids = append(ids, c.ID)
+	}
+	return ids, err
+}
+
+func list(ctx context.Context, cli *client.Client, runID string) ([]container.Summary, error) {
+	label := LabelLab + "=true"
+	if runID != "" {
+		label = LabelRun + "=" + runID
+	}
+	res, err := cli.ContainerList(ctx, client.ContainerListOptions{
+		All:     true,
+		Filters: make(client.Filters).Add("label", label),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list lab containers: %w", err)
+	}
+	return res.Items, nil
+}
 
 // Cleanup force-removes every container the runner labelled with runID, or
 // every container of the lab when runID is empty. Specimens go first: they
@@ -18,18 +50,10 @@ func Cleanup(ctx context.Context, runID string) (int, error) {
 		return 0, err
 	}
 	defer cli.Close()
-	label := LabelLab + "=true"
-	if runID != "" {
-		label = LabelRun + "=" + runID
-	}
-	list, err := cli.ContainerList(ctx, client.ContainerListOptions{
-		All:     true,
-		Filters: make(client.Filters).Add("label", label),
-	})
+	items, err := list(ctx, cli.Client, runID)
 	if err != nil {
-		return 0, fmt.Errorf("list lab containers: %w", err)
+		return 0, err
 	}
-	items := list.Items
 	sort.SliceStable(items, func(i, j int) bool {
 		return items[i].Labels[LabelRole] == "specimen" && items[j].Labels[LabelRole] != "specimen"
 	})

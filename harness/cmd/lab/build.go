@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
-	"github.com/serverlab/serverlab/harness/playground"
+	"github.com/serverlab/serverlab/harness/compose"
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
@@ -60,6 +60,6 @@ func runCompose(_ context.Context, args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("compose takes no arguments, got %s", strings.Join(fs.Args(), " "))
 	}
-	_, err := stdout.Write(playground.Compose(catalogue.Presets(), runner.DefaultBuilder))
+	_, err := stdout.Write(compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
 	return err
 }

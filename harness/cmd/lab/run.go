@@ -36,6 +36,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
 	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
 	list := fs.Bool("list", false, "list the experiments and exit")
+	runID := fs.String("run-id", fmt.Sprintf("run-%d", time.Now().UnixNano()), "label for this run's containers (lab cleanup --run ID)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,12 +58,11 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 
-	runID := fmt.Sprintf("run-%d", time.Now().UnixNano())
 	defer func() {
 		// A fresh context: on Ctrl-C the run's context is already done.
 		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := runner.Cleanup(cctx, runID); err != nil {
+		if _, err := runner.Cleanup(cctx, *runID); err != nil {
 			fmt.Fprintln(os.Stderr, "lab: cleanup:", err)
 		}
 	}()
@@ -73,7 +73,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	for i, e := range exps {
 		status.begin(i, e.Name)
 		rec, err := experiment.Run(ctx, e, env, experiment.Options{
-			RunID: runID, Trials: *trials, Presets: presets, Progress: status.progress,
+			RunID: *runID, Trials: *trials, Presets: presets, Progress: status.progress,
 		})
 		if ctx.Err() != nil {
 			status.interrupted(e.Name)

@@ -1,4 +1,4 @@
-package playground_test
+package compose_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
-	"github.com/serverlab/serverlab/harness/playground"
+	"github.com/serverlab/serverlab/harness/compose"
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
@@ -23,7 +23,7 @@ func TestComposeMatchesCommittedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := playground.Compose(catalogue.Presets(), runner.DefaultBuilder)
+	got := compose.Compose(catalogue.Presets(), runner.DefaultBuilder)
 	if bytes.Equal(got, want) {
 		return
 	}
@@ -68,6 +68,10 @@ type service struct {
 	CapDrop         []string          `yaml:"cap_drop"`
 	SecurityOpt     []string          `yaml:"security_opt"`
 	StopGracePeriod string            `yaml:"stop_grace_period"`
+	WorkingDir      string            `yaml:"working_dir"`
+	Environment     map[string]string `yaml:"environment"`
+	Volumes         []string          `yaml:"volumes"`
+	PullPolicy      string            `yaml:"pull_policy"`
 }
 
 type ulimit struct {
@@ -92,7 +96,7 @@ func parse(t *testing.T, b []byte) composeFile {
 func wantService(p catalogue.Preset, builder string) service {
 	l := p.Limits
 	var s service
-	s.Profiles = []string{playground.Profile}
+	s.Profiles = []string{compose.Profile}
 	s.Image = catalogue.Image(p.Specimen)
 	s.Build.Context = "."
 	s.Build.Target = p.Specimen
@@ -113,7 +117,7 @@ func wantService(p catalogue.Preset, builder string) service {
 }
 
 func TestComposeServices(t *testing.T) {
-	generated := playground.Compose(catalogue.Presets(), runner.DefaultBuilder)
+	generated := compose.Compose(catalogue.Presets(), runner.DefaultBuilder)
 	onDisk, err := os.ReadFile(committed)
 	if err != nil {
 		t.Fatal(err)
@@ -131,8 +135,8 @@ func TestComposeServices(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := parse(t, tt.yaml)
 			presets := catalogue.Presets()
-			if len(f.Services) != len(presets) {
-				t.Errorf("%d services, want one per preset: %d", len(f.Services), len(presets))
+			if len(f.Services) != len(presets)+1 {
+				t.Errorf("%d services, want the lab and one per preset: %d", len(f.Services), len(presets)+1)
 			}
 			for _, p := range presets {
 				got, ok := f.Services[p.Name]
@@ -180,14 +184,45 @@ func TestComposeRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := parse(t, playground.Compose([]catalogue.Preset{tt.preset}, tt.builder))
+			f := parse(t, compose.Compose([]catalogue.Preset{tt.preset}, tt.builder))
 			got, ok := f.Services[tt.preset.Name]
-			if !ok || len(f.Services) != 1 {
-				t.Fatalf("services %v, want only %s", f.Services, tt.preset.Name)
+			if _, lab := f.Services["lab"]; !ok || !lab || len(f.Services) != 2 {
+				t.Fatalf("services %v, want lab and %s", f.Services, tt.preset.Name)
 			}
 			if want := wantService(tt.preset, tt.builder); !reflect.DeepEqual(got, want) {
 				t.Errorf("service %s\n got %+v\nwant %+v", tt.preset.Name, got, want)
 			}
 		})
+	}
+}
+
+// TestComposeLab checks the service `docker compose up` runs: no profile (so
+// it is the only one that starts), the suite as its command, the engine's
+// socket and the repository mounted, the builder passed through.
+func TestComposeLab(t *testing.T) {
+	f := parse(t, compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
+	lab, ok := f.Services["lab"]
+	if !ok {
+		t.Fatal("no lab service")
+	}
+	var want service
+	want.Image = catalogue.Image(catalogue.AgentTarget)
+	want.PullPolicy = "build" // compose v2: rebuilt on every up, so never stale
+	want.Build.Context = "."
+	want.Build.Target = catalogue.AgentTarget
+	want.Build.Args = map[string]string{"BUILDER": "${LAB_BUILDER:-" + runner.DefaultBuilder + "}"}
+	want.Command = []string{"run"}
+	want.User = "0:0"
+	want.WorkingDir = "/src"
+	want.Environment = map[string]string{"LAB_BUILDER": "${LAB_BUILDER:-" + runner.DefaultBuilder + "}"}
+	want.Volumes = []string{"/var/run/docker.sock:/var/run/docker.sock", ".:/src"}
+	want.StopGracePeriod = "30s"
+	if !reflect.DeepEqual(lab, want) {
+		t.Errorf("lab service\n got %+v\nwant %+v", lab, want)
+	}
+	for name, s := range f.Services {
+		if name != "lab" && len(s.Profiles) == 0 {
+			t.Errorf("service %s has no profile: docker compose up would start it with the suite", name)
+		}
 	}
 }

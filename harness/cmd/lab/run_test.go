@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/runner"
+)
+
+// TestSuiteStrict runs every seed experiment with --strict, as CI does: a
+// lesson that stops reproducing on this kernel fails the build.
+func TestSuiteStrict(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole suite takes minutes")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	out := t.TempDir()
+	var stdout bytes.Buffer
+	err := run(ctx, []string{"run", "--strict", "--no-build", "--out", out, "--run-id", t.Name()}, &stdout)
+	t.Logf("verdicts:\n%s", stdout.String())
+	if err != nil {
+		t.Fatalf("lab run --strict: %v", err)
+	}
+	for _, e := range experiment.Seed() {
+		var rec experiment.Record
+		b, err := os.ReadFile(filepath.Join(out, e.Name+".json"))
+		if err != nil {
+			t.Errorf("%s: %v", e.Name, err)
+			continue
+		}
+		if err := json.Unmarshal(b, &rec); err != nil || rec.Verdict.Outcome != experiment.Reproduced {
+			t.Errorf("%s: verdict %q (%v), want reproduced", e.Name, rec.Verdict.Outcome, err)
+		}
+	}
+	report, err := os.ReadFile(filepath.Join(out, "REPORT.md"))
+	if err != nil || !strings.Contains(string(report), "| **reproduced** |") {
+		t.Errorf("REPORT.md missing or without verdicts: %v", err)
+	}
+	if ids, err := runner.List(ctx, t.Name()); err != nil || len(ids) > 0 {
+		t.Errorf("containers left behind: %v (%v)", ids, err)
+	}
+}
+
+// TestInterruptKeepsFinished stops a run as Ctrl-C would, once its first
+// experiment has been written: that record must stay whole, the unfinished
+// ones must not appear, and no labelled container may be left.
+func TestInterruptKeepsFinished(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out := t.TempDir()
+	first := filepath.Join(out, "zombies.json")
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := os.Stat(first); err == nil {
+				time.Sleep(2 * time.Second) // into the next experiment's trials
+				cancel()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	err := run(ctx, []string{"run", "--no-build", "--out", out, "--run-id", t.Name(),
+		"zombies", "sigchld-coalescing"}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("got %v, want an interrupted run", err)
+	}
+	var rec experiment.Record
+	if b, err := os.ReadFile(first); err != nil || json.Unmarshal(b, &rec) != nil || rec.Verdict.Outcome == "" {
+		t.Errorf("the finished experiment's record is not whole: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "sigchld-coalescing.json")); !os.IsNotExist(err) {
+		t.Errorf("the interrupted experiment left a record: %v", err)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(out, ".*")); len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+	if ids, err := runner.List(context.Background(), t.Name()); err != nil || len(ids) > 0 {
+		t.Errorf("containers left behind: %v (%v)", ids, err)
+	}
+}
