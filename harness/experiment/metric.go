@@ -167,10 +167,10 @@ func logContains(t Trial, arg string) (float64, error) {
 	return 0, nil
 }
 
-// lastLine is the server's own last log line. Children share its log and
+// LastLine is the server's own last log line. Children share its log and
 // may still write after it died (their "reply ... pid=N" lines), so lines
 // that name another PID than the server's are passed over.
-func lastLine(t Trial) (string, error) {
+func LastLine(t Trial) (string, error) {
 	server := -1
 	if t.Start != nil {
 		if p, ok := t.Start.Server(t.Comm); ok {
@@ -213,7 +213,7 @@ func unconnected(t Trial, _ string) (float64, error) {
 }
 
 func lastLogContains(t Trial, arg string) (float64, error) {
-	l, err := lastLine(t)
+	l, err := LastLine(t)
 	if err != nil {
 		return 0, err
 	}

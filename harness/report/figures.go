@@ -126,7 +126,7 @@ func limitsFigure(b *strings.Builder, r experiment.Record) {
 				}
 			}
 		}
-		accepts, forks, last := 0, 0, ""
+		accepts, forks := 0, 0
 		for _, l := range t.Logs {
 			switch {
 			case strings.HasPrefix(l, "accept fd="):
@@ -134,10 +134,8 @@ func limitsFigure(b *strings.Builder, r experiment.Record) {
 			case strings.HasPrefix(l, "fork child="):
 				forks++
 			}
-			if strings.TrimSpace(l) != "" {
-				last = l
-			}
 		}
+		last, _ := experiment.LastLine(t)
 		fmt.Fprintf(b, "| %s | %d | %d | %d | %s | %d | %d | %s | `%s` |\n", t.Arm, t.Limits.NoFile, t.Limits.NProc,
 			t.Limits.Pids, fds, accepts, forks, tasks, last)
 	}

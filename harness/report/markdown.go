@@ -84,7 +84,7 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 	w("**%s.** The seed's claim: %s.", capitalize(string(r.Verdict.Outcome)), e.Claim)
 	if r.Verdict.Reason != "" {
 		w("")
-		w("Why not reproduced: %s", r.Verdict.Reason)
+		w("Why %s: %s", r.Verdict.Outcome, r.Verdict.Reason)
 	}
 	w("")
 	w("| check | measured (per trial) | held | why |")
@@ -129,9 +129,9 @@ func measured(vs []experiment.TrialValue) string {
 // specimen ended and what it logged last.
 func writeTrials(b *strings.Builder, r experiment.Record) {
 	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
-	w("<details><summary>Trials: arguments, limits, outcomes, exit, last log line</summary>")
+	w("<details><summary>Trials: arguments, limits, outcomes, exit, the server's last log line</summary>")
 	w("")
-	w("| arm | trial | args | limits | connections | specimen at end | last log line |")
+	w("| arm | trial | args | limits | connections | specimen at end | server's last log line |")
 	w("|---|---|---|---|---|---|---|")
 	for _, t := range r.Trials {
 		var rs []client.Result
@@ -145,10 +145,7 @@ func writeTrials(b *strings.Builder, r experiment.Record) {
 		if t.Error != "" {
 			end = "trial failed: " + t.Error
 		}
-		last := ""
-		for i := len(t.Logs) - 1; i >= 0 && last == ""; i-- {
-			last = strings.TrimSpace(t.Logs[i])
-		}
+		last, _ := experiment.LastLine(t)
 		w("| %s | %d | `%s` | nofile %d, nproc %d, pids %d | %s | %s | `%s` |", t.Arm, t.Trial,
 			strings.Join(t.Args, " "), t.Limits.NoFile, t.Limits.NProc, t.Limits.Pids, outcomes(rs), end, last)
 	}

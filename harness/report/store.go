@@ -85,9 +85,12 @@ func Read(dir string) ([]experiment.Record, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !json.Valid(b) {
+			return nil, fmt.Errorf("read %s: not JSON: a record cut short?", p)
+		}
 		var r experiment.Record
 		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, err)
+			continue // JSON, but not a record: some other file
 		}
 		if r.Experiment.Name == "" {
 			continue // some other JSON file

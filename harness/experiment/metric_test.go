@@ -1,0 +1,177 @@
+package experiment
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/agent"
+	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/client"
+)
+
+// noValue marks a row whose metric must fail to give a value.
+const noValue = -1e9
+
+func TestMetrics(t *testing.T) {
+	forking := fake("forking")
+	// Three connections of a step: two replied, one timed out.
+	three := forking.clients("3", conn(client.Replied, time.Millisecond, sec(1)),
+		conn(client.Replied, 499*time.Millisecond, sec(3)), conn(client.TimedOut, 0, sec(2)))
+	// A staircase a bit off: ends at 1.1, 2 and 3.2 s.
+	stairs := forking.clients("3", conns(client.Replied, sec(3.2), sec(1.1), sec(2))...)
+	// The handshakes: fast, at the bound, slow, never.
+	handshakes := forking.clients("4", conn(client.Replied, 499*time.Millisecond, sec(1)),
+		conn(client.Replied, 500*time.Millisecond, sec(1)), conn(client.Replied, sec(1.5), sec(2)),
+		conn(client.TimedOut, 0, sec(3)), conn(client.TimedOut, 0, sec(3)))
+	// The server's EMFILE, then lines of its children and a blank line.
+	emfile := forking.logs("accept fd=4", "fork child=101", "accept: EMFILE (Too many open files)",
+		"reply status=200 path=/hello pid=101", " reply status=200 path=/hello pid=102", "")
+	// The iterative server replies itself: its own pid on the last line.
+	iterative := fake("iterative").logs("accept fd=4", fmt.Sprintf("reply status=200 path=/hello pid=%d", serverPID))
+	noStart := emfile
+	noStart.Start = nil
+	// 252 accepts against nofile 256 and 4 descriptors at start.
+	accepts := forking
+	accepts.Limits.NoFile = 256
+	for i := 0; i < 252; i++ {
+		accepts = accepts.logs(fmt.Sprintf("accept fd=%d", i+4))
+	}
+	// 299 forks against nproc 400 and pids 300.
+	forks := forking
+	forks.Limits.NProc, forks.Limits.Pids = 400, 300
+	for i := 0; i < 299; i++ {
+		forks = forks.logs(fmt.Sprintf("fork child=%d", childPID+i))
+	}
+	// The server gone from the last probe.
+	gone := forking.probe(2)
+	gone.Steps[0].Probe.Processes[1].PPID = 1
+
+	tests := []struct {
+		metric string
+		arg    string
+		trial  fakeTrial
+		want   float64 // noValue: an error
+	}{
+		// Connections whose outcome is arg.
+		{"outcome", "replied", three, 2},
+		{"outcome", "timed-out", three, 1},
+		{"outcome", "refused", three, 0},
+		// No client step: no outcome to count.
+		{"outcome", "replied", forking, noValue},
+		{"connections", "", three, 3},
+		{"connections", "", forking, noValue},
+		// Across every client step.
+		{"connections", "", three.clients("more", conns(client.Replied, sec(1))...), 4},
+		{"done_max", "", three, 3},
+		{"done_min", "", three, 1},
+		{"done_max", "", forking, noValue},
+		// Off by at most 0.2 s against a 1 s step, whatever the order.
+		{"staircase", "1s", stairs, 0.2},
+		// Flat: the third ends 2 steps early.
+		{"staircase", "1s", forking.clients("3", conns(client.Replied, sec(1), sec(1), sec(1))...), 2},
+		// Against a 2 s step the 1 s ends are off by half a step.
+		{"staircase", "2s", forking.clients("2", conns(client.Replied, sec(1), sec(3))...), 0.5},
+		{"staircase", "", stairs, noValue},
+		{"staircase", "0s", stairs, noValue},
+		{"staircase", "-1s", stairs, noValue},
+		{"staircase", "one second", stairs, noValue},
+		{"staircase", "1s", forking, noValue},
+		// Strictly within the bound, and connected at all.
+		{"connected_within", "500ms", handshakes, 1},
+		{"connected_within", "2s", handshakes, 3},
+		{"connected_within", "soon", handshakes, noValue},
+		{"connected_within", "500ms", forking, noValue},
+		{"unconnected", "", handshakes, 2},
+		{"unconnected", "", forking, noValue},
+		{"running", "", forking, 1},
+		{"running", "", forking.exited(1), 0},
+		{"exit_code", "", forking.exited(1), 1},
+		{"exit_code", "", forking.exited(0), 0},
+		// Still running: no exit status yet.
+		{"exit_code", "", forking, noValue},
+		{"log_contains", "EMFILE", emfile, 1},
+		{"log_contains", "EINTR", emfile, 0},
+		// The server's own last line, past its children's and a blank one.
+		{"last_log_contains", "accept: EMFILE", emfile, 1},
+		{"last_log_contains", "reply", emfile, 0},
+		// A line with the server's own pid counts.
+		{"last_log_contains", "reply", iterative, 1},
+		// Without a start probe the server is unknown: the last line counts.
+		{"last_log_contains", "accept: EMFILE", noStart, 0},
+		{"last_log_contains", "reply", noStart, 1},
+		// Nothing logged at all.
+		{"last_log_contains", "x", func() fakeTrial { f := forking; f.Logs = nil; return f }(), noValue},
+		// Lines that start with arg, not those that contain it.
+		{"log_count", "accept fd=", emfile, 1},
+		{"log_count", "reply", emfile, 1},
+		{"log_count", "EMFILE", emfile, 0},
+		{"log_count", "accept fd=", accepts, 252},
+		// Zombie children of the server: not its live child, not the agent's zombie.
+		{"zombies", "", forking.probe(3), 3},
+		{"zombies", "", forking.probe(0), 0},
+		// The last probe counts.
+		{"zombies", "", forking.probe(3).probe(5), 5},
+		{"zombies", "", forking, noValue},
+		{"zombies", "", gone, noValue},
+		{"fds_at_start", "", forking, 4},
+		{"fds_at_start", "", noStart, noValue},
+		{"fds_at_start", "", withStart(forking, func(s *agent.Snapshot) { s.Processes[1].FDs = -1 }), noValue},
+		{"fds_at_start", "", withStart(forking, func(s *agent.Snapshot) { s.Processes[1].Comm = "iterative" }), noValue},
+		// 252 accepts = 256 - 4.
+		{"emfile_margin", "", accepts, 0},
+		{"emfile_margin", "", accepts.logs("accept fd=999"), 1},
+		{"emfile_margin", "", forking, -(catalogue.DefaultNoFile - 4)},
+		{"emfile_margin", "", noStart, noValue},
+		// 299 forks = min(400, 300) - 1.
+		{"process_limit_margin", "", forks, 0},
+		{"process_limit_margin", "", forks.logs("fork child=999", "fork child=1000"), 2},
+		{"process_limit_margin", "", forking, -(catalogue.DefaultPids - 1)},
+		{"host_tasks_growth", "", forking.probe(0), 2},
+		{"host_tasks_growth", "", forking, noValue},
+		{"host_tasks_growth", "", withStart(forking.probe(0), func(s *agent.Snapshot) { s.HostTasks = 0 }), noValue},
+		{"host_tasks_growth", "", func() fakeTrial { f := forking.probe(0); f.Start = nil; return f }(), noValue},
+		{"conformance_failures", "", forking.hello(date1, date2), 0},
+		// The same Date twice.
+		{"conformance_failures", "", forking.hello(date1, date1), 1},
+		{"conformance_failures", "", forking, noValue},
+	}
+	tested := map[string]bool{}
+	for _, tt := range tests {
+		tested[tt.metric] = true
+		m, ok := metrics[tt.metric]
+		if !ok {
+			t.Errorf("%s: got no such metric", tt.metric)
+			continue
+		}
+		got, err := m.fn(tt.trial.Trial, tt.arg)
+		switch {
+		case tt.want == noValue && err == nil:
+			t.Errorf("%s(%q): got %g, want an error", tt.metric, tt.arg, got)
+		case tt.want != noValue && err != nil:
+			t.Errorf("%s(%q): got %v, want %g", tt.metric, tt.arg, err, tt.want)
+		case tt.want != noValue && !near(got, tt.want):
+			t.Errorf("%s(%q): got %g, want %g", tt.metric, tt.arg, got, tt.want)
+		}
+	}
+	for name, m := range metrics {
+		if !tested[name] {
+			t.Errorf("%s: got no row, want every metric tested", name)
+		}
+		if m.doc == "" || MetricDoc(name) != m.doc {
+			t.Errorf("%s: got doc %q, want one", name, MetricDoc(name))
+		}
+	}
+}
+
+// withStart returns f with a copy of its start probe changed by change.
+func withStart(f fakeTrial, change func(*agent.Snapshot)) fakeTrial {
+	s := *f.Start
+	s.Processes = append([]agent.Process(nil), s.Processes...)
+	change(&s)
+	f.Start = &s
+	return f
+}
+
+// near says whether a and b agree to a nanosecond's worth of seconds.
+func near(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }

@@ -1,0 +1,330 @@
+package experiment
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/client"
+)
+
+// predicted returns, for each seed experiment, trials that show what the
+// seed predicts.
+var predicted = map[string]func(e Experiment) []Trial{
+	"hello": func(e Experiment) []Trial {
+		var ts []Trial
+		for _, a := range e.Arms {
+			ts = append(ts, observe(e, a.Name, 1).hello(date1, date2).Trial)
+		}
+		return ts
+	},
+	"head-of-line": func(e Experiment) []Trial {
+		return []Trial{
+			observe(e, "3b", 1).clients("5 clients at once", conns(client.Replied, sec(1), sec(2.01), sec(3), sec(4.02), sec(5))...).Trial,
+			observe(e, "3c", 1).clients("5 clients at once", conns(client.Replied, sec(1), sec(1.01), sec(1), sec(1.02), sec(1.05))...).Trial,
+		}
+	},
+	"backlog": func(e Experiment) []Trial {
+		var ts []Trial
+		for _, b := range []int{0, 1, 5, 128} {
+			// All time out: the first is served for 10 s, the queued wait.
+			var rs []client.Result
+			for i := 0; i < b+8; i++ {
+				connect := time.Millisecond
+				if i >= b+2 {
+					connect = 0 // its SYNs dropped
+				}
+				rs = append(rs, conn(client.TimedOut, connect, 3*time.Second))
+			}
+			ts = append(ts, observe(e, fmt.Sprintf("backlog-%d", b), 1).clients("clients", rs...).Trial)
+		}
+		return ts
+	},
+	"client-hang": func(e Experiment) []Trial {
+		return []Trial{
+			observe(e, "3c", 1).clients("1 client", conns(client.Replied, 2*time.Millisecond)...).Trial,
+			observe(e, "3d", 1).clients("1 client", conns(client.NoEOF, sec(3.001))...).Trial,
+		}
+	},
+	"fd-exhaustion": func(e Experiment) []Trial {
+		d := observe(e, "3d", 1) // nofile 256, 4 descriptors at start: 252 accepts
+		for i := 0; i < 252; i++ {
+			d = d.logs(fmt.Sprintf("accept fd=%d", i+4), fmt.Sprintf("fork child=%d", childPID+i))
+		}
+		d = d.logs("accept: EMFILE (Too many open files)",
+			// Children outlive the server and log after it.
+			"reply status=200 path=/hello pid=351", "reply status=200 path=/hello pid=352")
+		rs := append(conns(client.Replied, times(252, sec(0.5))...), conns(client.Refused, times(48, sec(0.9))...)...)
+		return []Trial{
+			d.clients("300 clients over 1 s", rs...).probe(0).exited(1).Trial,
+			observe(e, "3c", 1).clients("300 clients over 1 s", conns(client.Replied, times(300, sec(0.5))...)...).probe(0).Trial,
+		}
+	},
+	"zombies": func(e Experiment) []Trial {
+		rs := conns(client.Replied, times(20, sec(0.5))...)
+		return []Trial{
+			observe(e, "3c", 1).clients("20 clients", rs...).probe(20).Trial,
+			observe(e, "3g", 1).clients("20 clients", rs...).probe(0).Trial,
+		}
+	},
+	"process-limit": func(e Experiment) []Trial {
+		c := observe(e, "3c", 1) // nproc = pids = 400: the server and 399 children
+		for i := 0; i < 399; i++ {
+			c = c.logs("accept fd=4", fmt.Sprintf("fork child=%d", childPID+i))
+		}
+		c = c.logs("fork: EAGAIN (Resource temporarily unavailable)")
+		rs := append(conns(client.Replied, times(399, sec(1))...), conns(client.Refused, times(101, sec(2))...)...)
+		return []Trial{c.clients("500 clients over 2 s", rs...).probe(0).exited(1).Trial}
+	},
+	"eintr": func(e Experiment) []Trial {
+		served := "reply status=200 path=/hello pid=47"
+		return []Trial{
+			observe(e, "3e", 1).clients("first client", conns(client.Replied, sec(1))...).
+				clients("second client", conns(client.Refused, time.Millisecond)...).
+				logs("accept fd=4", "fork child=47", served, "reap child=47 status=0", "accept: EINTR (Interrupted system call)").
+				exited(1).Trial,
+			observe(e, "3f", 1).clients("first client", conns(client.Replied, sec(1))...).
+				clients("second client", conns(client.Replied, sec(1))...).
+				logs("accept fd=4", "fork child=47", served, "reap child=47 status=0",
+					"accept: EINTR (Interrupted system call) restarting", "accept fd=4").Trial,
+		}
+	},
+	"sigchld-coalescing": func(e Experiment) []Trial {
+		return coalescing(e, []int{3, 0, 5, 1, 2})
+	},
+}
+
+// coalescing returns sigchld-coalescing's trials in which 3f leaves
+// zombies[i] zombies in trial i+1 (-1: no probe ran) and 3g none.
+func coalescing(e Experiment, zombies []int) []Trial {
+	var ts []Trial
+	rs := conns(client.Replied, times(128, sec(0.2))...)
+	for i, z := range zombies {
+		f := observe(e, "3f", i+1).clients("128 clients at once", rs...)
+		if z >= 0 {
+			f = f.probe(z)
+		}
+		ts = append(ts, f.Trial, observe(e, "3g", i+1).clients("128 clients at once", rs...).probe(0).Trial)
+	}
+	return ts
+}
+
+// find returns trial n of arm.
+func find(ts []Trial, arm string, n int) *Trial {
+	for i := range ts {
+		if ts[i].Arm == arm && ts[i].Trial == n {
+			return &ts[i]
+		}
+	}
+	panic("no trial " + arm)
+}
+
+// lastProbeOf is t's last step, its probe in these fakes.
+func lastProbeOf(t *Trial) *Observation { return &t.Steps[len(t.Steps)-1] }
+
+func TestJudgeSeed(t *testing.T) {
+	tests := []struct {
+		exp    string
+		breaks string        // what the variant changes; "" for the trials as predicted
+		change func([]Trial) // nil for the trials as predicted
+		want   Outcome
+		fail   []string // the checks that do not hold
+	}{
+		// Every preset replies as the seed says.
+		{"hello", "", nil, Reproduced, nil},
+		{"hello", "3d sends the same Date twice", func(ts []Trial) {
+			f := find(ts, "webserver3d", 1)
+			f.Steps[1].Clients[0].Reply = httpReply(200, date1, HelloBody)
+		}, NotReproduced, []string{"webserver3d: conformance_failures == 0 in every trial"}},
+		// 3b serves its clients one after another, 3c all at once.
+		{"head-of-line", "", nil, Reproduced, nil},
+		{"head-of-line", "the staircase is flat", func(ts []Trial) {
+			for i := range ts[0].Steps[0].Clients {
+				ts[0].Steps[0].Clients[i].Done = sec(1)
+			}
+		}, NotReproduced, []string{"3b: staircase(1s) <= 0.25 in every trial"}},
+		// backlog+1 handshakes complete, the other SYNs are dropped.
+		{"backlog", "", nil, Reproduced, nil},
+		{"backlog", "a dropped SYN is retried and connects after 1.5 s", func(ts []Trial) {
+			rs := find(ts, "backlog-5", 1).Steps[0].Clients
+			rs[len(rs)-1].Connect = sec(1.5)
+		}, NotReproduced, []string{"backlog-5: unconnected == 6 in every trial"}},
+		// 3d's client hangs, 3c's gets EOF at once.
+		{"client-hang", "", nil, Reproduced, nil},
+		{"client-hang", "3d's client gets EOF at once", func(ts []Trial) {
+			find(ts, "3d", 1).Steps[0].Clients = conns(client.Replied, 2*time.Millisecond)
+		}, NotReproduced, []string{
+			"3d: outcome(reply-without-eof) == 1 in every trial",
+			"3d: done_max >= 2.9 in every trial",
+		}},
+		// 3d dies of EMFILE after 252 accepts, 3c lives; children log after 3d died.
+		{"fd-exhaustion", "", nil, Reproduced, nil},
+		{"fd-exhaustion", "3d's last server line is not EMFILE", func(ts []Trial) {
+			d := find(ts, "3d", 1)
+			i := slices.Index(d.Logs, "accept: EMFILE (Too many open files)")
+			d.Logs[i] = "accept: ENFILE (Too many open files in system)"
+		}, NotReproduced, []string{"3d: last_log_contains(accept: EMFILE) == 1 in every trial"}},
+		// 3c leaves a zombie per client, 3g none.
+		{"zombies", "", nil, Reproduced, nil},
+		{"zombies", "3g leaves a zombie", func(ts []Trial) {
+			lastProbeOf(find(ts, "3g", 1)).Probe = snapshot("forking", 1, startTasks)
+		}, NotReproduced, []string{"3g: zombies == 0 in every trial"}},
+		// 3c dies of EAGAIN after 399 forks, and the host is untouched.
+		{"process-limit", "", nil, Reproduced, nil},
+		{"process-limit", "the host's task count grows by 400", func(ts []Trial) {
+			lastProbeOf(&ts[0]).Probe.HostTasks = startTasks + 400
+		}, NotReproduced, []string{"3c: host_tasks_growth <= 50 in every trial"}},
+		// 3e dies of EINTR, 3f restarts accept().
+		{"eintr", "", nil, Reproduced, nil},
+		{"eintr", "3e still runs at the end", func(ts []Trial) {
+			find(ts, "3e", 1).Exit.Running = true
+		}, NotReproduced, []string{"3e: running == 0 in every trial"}},
+		// 3f leaves zombies in some trials, 3g in none.
+		{"sigchld-coalescing", "", nil, Reproduced, nil},
+		{"sigchld-coalescing", "3f leaves no zombie in any trial", func(ts []Trial) {
+			copy(ts, coalescing(mustLookup("sigchld-coalescing"), []int{0, 0, 0, 0, 0}))
+		}, NotReproduced, []string{"3f: zombies > 0 in any trial"}},
+	}
+	covered := map[string]map[Outcome]bool{}
+	for _, tt := range tests {
+		e := mustLookup(tt.exp)
+		trials := predicted[tt.exp](e)
+		if tt.change != nil {
+			tt.change(trials)
+		}
+		results, v := Judge(e, trials)
+		name := tt.exp + ": " + tt.breaks
+		if v.Outcome != tt.want {
+			t.Errorf("%s: got %s (%s), want %s", name, v.Outcome, v.Reason, tt.want)
+		}
+		var fail []string
+		for _, r := range results {
+			if r.Unavailable != "" {
+				t.Errorf("%s: %s undecided: %s", name, r.Check, r.Unavailable)
+			}
+			if !r.Held {
+				fail = append(fail, r.Check.String())
+			}
+		}
+		if !slices.Equal(fail, tt.fail) {
+			t.Errorf("%s: got failing %q, want %q", name, fail, tt.fail)
+		}
+		for _, f := range tt.fail {
+			if !strings.Contains(v.Reason, f) {
+				t.Errorf("%s: got reason %q, want it to name %q", name, v.Reason, f)
+			}
+		}
+		if covered[tt.exp] == nil {
+			covered[tt.exp] = map[Outcome]bool{}
+		}
+		covered[tt.exp][v.Outcome] = true
+	}
+	for _, e := range Seed() {
+		if !covered[e.Name][Reproduced] || !covered[e.Name][NotReproduced] {
+			t.Errorf("%s: got outcomes %v, want both reproduced and not reproduced tested", e.Name, covered[e.Name])
+		}
+	}
+}
+
+func TestJudgeInconclusive(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func([]Trial)
+		reason string // what the verdict's reason must say
+	}{
+		// A trial that could not run makes the verdict inconclusive.
+		{"trial error", func(ts []Trial) {
+			ts[0] = Trial{Arm: "3c", Trial: 1, Error: "start webserver3c: no such image"}
+		}, "3c trial 1 did not run: start webserver3c: no such image"},
+		// Without a probe step, zombies cannot be counted.
+		{"no probe", func(ts []Trial) {
+			g := find(ts, "3g", 1)
+			g.Steps = g.Steps[:len(g.Steps)-1]
+		}, "3g: zombies == 0 in every trial: no probe step ran"},
+		// The server gone by the last probe: its zombies cannot be told.
+		{"server absent", func(ts []Trial) {
+			lastProbeOf(find(ts, "3c", 1)).Probe.Processes[1].PPID = 1
+		}, "3c: zombies == 20 in every trial: no forking process at the last probe"},
+		// An arm that has no trial at all.
+		{"arm missing", func(ts []Trial) { ts[1].Arm = "3x" }, "3g: outcome(replied) == 20 in every trial: no trial gave a value"},
+	}
+	e := mustLookup("zombies")
+	for _, tt := range tests {
+		trials := predicted["zombies"](e)
+		tt.change(trials)
+		results, v := Judge(e, trials)
+		for _, r := range results {
+			for _, tv := range r.Values {
+				if find(trials, r.Check.Arm, tv.Trial).Error != "" {
+					t.Errorf("%s: %s: got a value for a trial that did not run, want it skipped", tt.name, r.Check)
+				}
+			}
+		}
+		if v.Outcome != Inconclusive {
+			t.Errorf("%s: got %s (%s), want %s", tt.name, v.Outcome, v.Reason, Inconclusive)
+		}
+		if !strings.Contains(v.Reason, tt.reason) {
+			t.Errorf("%s: got reason %q, want it to contain %q", tt.name, v.Reason, tt.reason)
+		}
+	}
+}
+
+// TestJudgeQuantifiers runs sigchld-coalescing's checks over five trials:
+// 3f's "zombies > 0 in any trial" and 3g's "zombies == 0 in every trial".
+func TestJudgeQuantifiers(t *testing.T) {
+	tests := []struct {
+		name      string
+		f, g      []int // zombies per trial of each arm; -1: no probe ran
+		held      [2]bool
+		undecided [2]bool
+		want      Outcome
+	}{
+		// One trial of five with zombies is enough for any.
+		{"any: one of five", []int{0, 0, 0, 0, 1}, []int{0, 0, 0, 0, 0}, [2]bool{true, true}, [2]bool{}, Reproduced},
+		// None of five: any does not hold.
+		{"any: none", []int{0, 0, 0, 0, 0}, []int{0, 0, 0, 0, 0}, [2]bool{false, true}, [2]bool{}, NotReproduced},
+		// An undecided trial cannot undo a trial that held.
+		{"any: held, one undecided", []int{2, -1, 0, 0, 0}, []int{0, 0, 0, 0, 0}, [2]bool{true, true}, [2]bool{}, Reproduced},
+		// None held, one undecided: it might have held.
+		{"any: none held, one undecided", []int{0, -1, 0, 0, 0}, []int{0, 0, 0, 0, 0}, [2]bool{false, true}, [2]bool{true, false}, Inconclusive},
+		// Every: one trial with a zombie breaks it.
+		{"every: one fails", []int{1, 1, 1, 1, 1}, []int{0, 0, 3, 0, 0}, [2]bool{true, false}, [2]bool{}, NotReproduced},
+		// Every: the rest held, one undecided.
+		{"every: one undecided", []int{1, 1, 1, 1, 1}, []int{0, 0, -1, 0, 0}, [2]bool{true, false}, [2]bool{false, true}, Inconclusive},
+		// Every: a failure is decided whatever the undecided trial shows.
+		{"every: one fails, one undecided", []int{1, 1, 1, 1, 1}, []int{0, 4, -1, 0, 0}, [2]bool{true, false}, [2]bool{}, NotReproduced},
+	}
+	e := mustLookup("sigchld-coalescing")
+	e.Checks = e.Checks[:2] // the two zombie checks
+	for _, tt := range tests {
+		trials := coalescing(e, tt.f)
+		for i, z := range tt.g {
+			g := find(trials, "3g", i+1)
+			if z < 0 {
+				g.Steps = g.Steps[:1]
+			} else {
+				lastProbeOf(g).Probe = snapshot("forking", z, startTasks)
+			}
+		}
+		results, v := Judge(e, trials)
+		for i, r := range results {
+			if r.Held != tt.held[i] || (r.Unavailable != "") != tt.undecided[i] {
+				t.Errorf("%s: %s: got held %v, unavailable %q; want held %v, undecided %v",
+					tt.name, r.Check, r.Held, r.Unavailable, tt.held[i], tt.undecided[i])
+			}
+		}
+		if v.Outcome != tt.want {
+			t.Errorf("%s: got %s (%s), want %s", tt.name, v.Outcome, v.Reason, tt.want)
+		}
+	}
+}
+
+func mustLookup(name string) Experiment {
+	e, err := Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}

@@ -1,0 +1,199 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/experiment"
+)
+
+func TestWriteRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "results", "new") // Write creates it
+	want := zombiesRecord(t)
+	path, err := Write(dir, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantPath := filepath.Join(dir, "zombies.json"); path != wantPath {
+		t.Errorf("Write: got path %s, want %s", path, wantPath)
+	}
+	got, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Errorf("Read: got %+v, want the record written %+v", got, want)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("Write: got %v, %v; want mode 0644", fi.Mode(), err)
+	}
+}
+
+func TestWriteAtomic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "zombies.json")
+	// A longer file in the way, as an older, bigger record would be.
+	old := bytes.Repeat([]byte("x"), 1<<20)
+	if err := os.WriteFile(path, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := zombiesRecord(t)
+	if _, err := Write(dir, rec); err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, append(want, '\n')) {
+		t.Errorf("Write over a longer file: got %d bytes, want the record's %d and nothing of the old file", len(got), len(want)+1)
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"zombies.json"}) {
+		t.Errorf("Write: got %v in the directory, want only zombies.json (no temporary file)", names)
+	}
+	// A directory that cannot be created: an error, and nothing left behind.
+	if _, err := Write(filepath.Join(path, "sub"), rec); err == nil {
+		t.Errorf("Write under a file: got no error, want one")
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"zombies.json"}) {
+		t.Errorf("failed Write: got %v in the directory, want only zombies.json", names)
+	}
+	// A rename that fails, over a directory: its temporary file is removed.
+	blocked := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(blocked, "zombies.json", "in-the-way"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(blocked, rec); err == nil {
+		t.Errorf("Write over a directory: got no error, want one")
+	}
+	if names := dirNames(t, blocked); !slices.Equal(names, []string{"zombies.json"}) {
+		t.Errorf("failed rename: got %v in the directory, want no temporary file left", names)
+	}
+}
+
+func TestReadOrder(t *testing.T) {
+	tests := []struct {
+		name  string
+		write []string
+		want  []string
+	}{
+		// The seed's order, whatever the files' names.
+		{"seed", []string{"sigchld-coalescing", "hello", "zombies", "backlog"},
+			[]string{"hello", "backlog", "zombies", "sigchld-coalescing"}},
+		// Unknown experiments last, by name.
+		{"unknown last", []string{"zz-extra", "eintr", "aa-extra", "head-of-line"},
+			[]string{"head-of-line", "eintr", "aa-extra", "zz-extra"}},
+		// Only unknown ones: by name.
+		{"only unknown", []string{"b", "c", "a"}, []string{"a", "b", "c"}},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		for _, name := range tt.write {
+			if _, err := Write(dir, experiment.Record{Experiment: experiment.Experiment{Name: name}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs, err := Read(dir)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var got []string
+		for _, r := range recs {
+			got = append(got, r.Experiment.Name)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestReadOthers(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   map[string]string // beside one record
+		records int               // -1: Read errors
+	}{
+		// A JSON object that is not a record is skipped.
+		{"other object", map[string]string{"package.json": `{"name": "serverlab"}`}, 1},
+		// Files that are not .json are not read.
+		{"not json", map[string]string{"REPORT.md": "# report", "notes.json.txt": "{"}, 1},
+		// A record cut short is an error, not a silent gap.
+		{"truncated record", map[string]string{"backlog.json": `{"experiment": {"name": "backlog"`}, -1},
+		// JSON that is not an object is not a record either.
+		{"other array", map[string]string{"list.json": `["hello", "zombies"]`}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := Write(dir, zombiesRecord(t)); err != nil {
+				t.Fatal(err)
+			}
+			for name, content := range tt.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			recs, err := Read(dir)
+			switch {
+			case tt.records < 0 && err == nil:
+				t.Errorf("got %d records, want an error", len(recs))
+			case tt.records >= 0 && (err != nil || len(recs) != tt.records):
+				t.Errorf("got %d records, %v; want %d", len(recs), err, tt.records)
+			}
+		})
+	}
+}
+
+func TestReadNone(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+	}{
+		// An empty directory.
+		{"empty", nil},
+		// JSON, but no record.
+		{"no record", map[string]string{"package.json": `{"name": "serverlab"}`}},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		for name, content := range tt.files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if recs, err := Read(dir); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: got %d records, %v; want an error that is os.ErrNotExist", tt.name, len(recs), err)
+		}
+	}
+	// A directory that does not exist.
+	if _, err := Read(filepath.Join(t.TempDir(), "absent")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("absent: got %v, want an error that is os.ErrNotExist", err)
+	}
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// started is when every test record was made.
+var started = time.Date(2026, 11, 26, 2, 41, 0, 0, time.UTC)
