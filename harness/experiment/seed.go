@@ -181,15 +181,12 @@ func fdExhaustion() Experiment {
 			{Name: "3d", Preset: "webserver3d", Steps: steps},
 			{Name: "3c", Preset: "webserver3c", Limits: limitsOf("webserver3d"), Steps: steps},
 		},
-		Checks: []Check{
-			check("3d", "running", "", "==", 0, "the server dies"),
-			check("3d", "exit_code", "", "==", 1, "it exits through die()"),
-			check("3d", "last_log_contains", "", "==", 1, "").withArg("accept: EMFILE"),
+		Checks: append(diesWith("3d", "accept: EMFILE"),
 			check("3d", "emfile_margin", "", ">=", -1, "accepts = nofile - descriptors at start, within 1"),
 			check("3d", "emfile_margin", "", "<=", 1, "accepts = nofile - descriptors at start, within 1"),
 			check("3c", "running", "", "==", 1, "closing its copy, the parent never runs out"),
 			check("3c", "outcome", "replied", "==", 300, "every client is served"),
-		},
+		),
 	}
 }
 
@@ -226,14 +223,11 @@ func processLimit() Experiment {
 			Name: "3c", Preset: "webserver3c", Args: args("webserver3c", 0), Limits: &lim,
 			Steps: []Step{clients("500 clients over 2 s", 500, 2*time.Second, 5*time.Second), wait(time.Second), probe("after")},
 		}},
-		Checks: []Check{
-			check("3c", "running", "", "==", 0, "the server dies"),
-			check("3c", "exit_code", "", "==", 1, "it exits through die()"),
-			check("3c", "last_log_contains", "", "==", 1, "").withArg("fork: EAGAIN"),
+		Checks: append(diesWith("3c", "fork: EAGAIN"),
 			check("3c", "process_limit_margin", "", ">=", -1, "forks = min(pids, nproc) - 1 (the server is one), within 1"),
 			check("3c", "process_limit_margin", "", "<=", 0, "no fork beyond the limit"),
 			check("3c", "host_tasks_growth", "", "<=", 50, "the host's task count is back within 50 of where it was"),
-		},
+		),
 	}
 }
 
@@ -250,14 +244,12 @@ func eintr() Experiment {
 			{Name: "3e", Preset: "webserver3e", Args: args("webserver3e", d), Steps: steps},
 			{Name: "3f", Preset: "webserver3f", Args: f, Steps: steps},
 		},
-		Checks: []Check{
-			check("3e", "running", "", "==", 0, "the server dies"),
-			check("3e", "last_log_contains", "", "==", 1, "").withArg("accept: EINTR"),
+		Checks: append(diesWith("3e", "accept: EINTR"),
 			check("3e", "outcome", "replied", "==", 1, "only the first client is served"),
 			check("3f", "running", "", "==", 1, "the server lives on"),
-			check("3f", "log_contains", "", "==", 1, "accept() was interrupted, and restarted").withArg("accept: EINTR (Interrupted system call) restarting"),
+			check("3f", "log_contains", "accept: EINTR (Interrupted system call) restarting", "==", 1, "accept() was interrupted, and restarted"),
 			check("3f", "outcome", "replied", "==", 2, "both clients are served"),
-		},
+		),
 	}
 }
 
@@ -281,12 +273,12 @@ func sigchldCoalescing() Experiment {
 	}
 }
 
-// withArg sets the check's metric parameter and, if the reason is empty,
-// says what the log must show.
-func (c Check) withArg(arg string) Check {
-	c.Arg = arg
-	if c.Why == "" {
-		c.Why = fmt.Sprintf("the log ends with %q, as in the article", arg)
+// diesWith predicts the seed's way of dying: the server exits through
+// die(), status 1, its last words naming the failing call and errno.
+func diesWith(arm, lastWords string) []Check {
+	return []Check{
+		check(arm, "running", "", "==", 0, "the server dies"),
+		check(arm, "exit_code", "", "==", 1, "it exits through die()"),
+		check(arm, "last_log_contains", lastWords, "==", 1, fmt.Sprintf("its log ends with %q, as in the article", lastWords)),
 	}
-	return c
 }

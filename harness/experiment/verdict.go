@@ -19,16 +19,18 @@ var ops = map[string]func(a, b float64) bool{
 // verdict. It is a pure function of its inputs, so a record can be judged
 // again without running anything.
 //
-//   - inconclusive: a trial could not run, or a metric could not be
-//     computed where a check needs it (the reason says which);
-//   - not reproduced: every check could be decided and one did not hold;
+//   - inconclusive: a trial could not run (its observations are partial);
+//   - not reproduced: a check did not hold; evidence against the claim
+//     stands even if another check could not be decided (a server that
+//     never died has no exit code to check);
+//   - inconclusive: a check could not be decided (the reason says which);
 //   - reproduced: every check held.
 func Judge(e Experiment, trials []Trial) ([]CheckResult, Verdict) {
 	var results []CheckResult
-	var failed, missing []string
+	var broken, failed, missing []string
 	for _, t := range trials {
 		if t.Error != "" {
-			missing = append(missing, fmt.Sprintf("%s trial %d did not run: %s", t.Arm, t.Trial, t.Error))
+			broken = append(broken, fmt.Sprintf("%s trial %d did not run: %s", t.Arm, t.Trial, t.Error))
 		}
 	}
 	for _, c := range e.Checks {
@@ -42,10 +44,12 @@ func Judge(e Experiment, trials []Trial) ([]CheckResult, Verdict) {
 		}
 	}
 	switch {
+	case len(broken) > 0:
+		return results, Verdict{Outcome: Inconclusive, Reason: strings.Join(append(broken, missing...), "; ")}
+	case len(failed) > 0:
+		return results, Verdict{Outcome: NotReproduced, Reason: strings.Join(append(failed, missing...), "; ")}
 	case len(missing) > 0:
 		return results, Verdict{Outcome: Inconclusive, Reason: strings.Join(missing, "; ")}
-	case len(failed) > 0:
-		return results, Verdict{Outcome: NotReproduced, Reason: strings.Join(failed, "; ")}
 	}
 	return results, Verdict{Outcome: Reproduced}
 }

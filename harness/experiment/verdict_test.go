@@ -178,9 +178,9 @@ func TestJudgeSeed(t *testing.T) {
 		}, NotReproduced, []string{"3c: host_tasks_growth <= 50 in every trial"}},
 		// 3e dies of EINTR, 3f restarts accept().
 		{"eintr", "", nil, Reproduced, nil},
-		{"eintr", "3e still runs at the end", func(ts []Trial) {
-			find(ts, "3e", 1).Exit.Running = true
-		}, NotReproduced, []string{"3e: running == 0 in every trial"}},
+		{"eintr", "3e exits 0, not through die()", func(ts []Trial) {
+			find(ts, "3e", 1).Exit.ExitCode = 0
+		}, NotReproduced, []string{"3e: exit_code == 1 in every trial"}},
 		// 3f leaves zombies in some trials, 3g in none.
 		{"sigchld-coalescing", "", nil, Reproduced, nil},
 		{"sigchld-coalescing", "3f leaves no zombie in any trial", func(ts []Trial) {
@@ -327,4 +327,22 @@ func mustLookup(name string) Experiment {
 		panic(err)
 	}
 	return e
+}
+
+// TestJudgeFailureBeatsUndecided: a server that never died fails "running
+// == 0", and its exit code cannot be decided; the failure is evidence
+// enough, so the verdict is not reproduced, and the reason names both.
+func TestJudgeFailureBeatsUndecided(t *testing.T) {
+	e := mustLookup("eintr")
+	trials := predicted["eintr"](e)
+	find(trials, "3e", 1).Exit.Running = true
+	_, v := Judge(e, trials)
+	if v.Outcome != NotReproduced {
+		t.Errorf("got %s (%s), want %s", v.Outcome, v.Reason, NotReproduced)
+	}
+	for _, want := range []string{"3e: running == 0 in every trial", "3e: exit_code == 1 in every trial: the specimen had not exited"} {
+		if !strings.Contains(v.Reason, want) {
+			t.Errorf("got reason %q, want it to name %q", v.Reason, want)
+		}
+	}
 }

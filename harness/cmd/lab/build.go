@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
-	"github.com/serverlab/serverlab/harness/compose"
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
@@ -39,27 +37,4 @@ func runBuild(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "built", catalogue.Image(t))
 	}
 	return nil
-}
-
-func runCleanup(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flags("cleanup")
-	run := fs.String("run", "", "only this run's containers (default: every lab container)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	n, err := runner.Cleanup(ctx, *run)
-	fmt.Fprintf(stdout, "removed %d containers\n", n)
-	return err
-}
-
-func runCompose(_ context.Context, args []string, stdout io.Writer) error {
-	fs := flags("compose")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("compose takes no arguments, got %s", strings.Join(fs.Args(), " "))
-	}
-	_, err := stdout.Write(compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
-	return err
 }
