@@ -104,8 +104,21 @@ func (o Options) Validate() error {
 		return fmt.Errorf("timeout %v: must be positive", o.Timeout)
 	case o.Port < 1 || o.Port > 65535:
 		return fmt.Errorf("port %d: out of range", o.Port)
+	case !loopback(o.Host):
+		return fmt.Errorf("host %q: the lab only dials loopback (127.0.0.0/8, ::1, localhost), "+
+			"where its specimens and playground ports are", o.Host)
 	}
 	return nil
+}
+
+// loopback says whether host is a loopback address or localhost. The
+// client is a load generator: it must never aim at another machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (o Options) request() []byte {

@@ -409,6 +409,18 @@ func TestOptionsValidate(t *testing.T) {
 		{"port 0", []client.Option{client.WithTarget("127.0.0.1", 0)}, "port"},
 		// past the last TCP port
 		{"port 65536", []client.Option{client.WithTarget("127.0.0.1", 65536)}, "port"},
+		// anywhere in 127.0.0.0/8 is loopback
+		{"127.0.0.2", []client.Option{client.WithTarget("127.0.0.2", 8888)}, ""},
+		// IPv6 loopback
+		{"::1", []client.Option{client.WithTarget("::1", 8888)}, ""},
+		// the name of loopback
+		{"localhost", []client.Option{client.WithTarget("localhost", 8888)}, ""},
+		// a private address is another machine: never a target
+		{"private address", []client.Option{client.WithTarget("172.17.0.1", 8888)}, "host"},
+		// a public address
+		{"public address", []client.Option{client.WithTarget("8.8.8.8", 8888)}, "host"},
+		// a name that is not localhost is not resolved, just refused
+		{"other name", []client.Option{client.WithTarget("example.com", 8888)}, "host"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
