@@ -77,6 +77,9 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		})
 		if ctx.Err() != nil {
 			status.interrupted(e.Name)
+			if err := writeReport(*out); err != nil {
+				return err
+			}
 			return fmt.Errorf("interrupted during %s: the %d finished experiments are in %s", e.Name, len(recs), *out)
 		}
 		if err != nil {

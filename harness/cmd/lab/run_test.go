@@ -76,6 +76,9 @@ func TestInterruptKeepsFinished(t *testing.T) {
 	if b, err := os.ReadFile(first); err != nil || json.Unmarshal(b, &rec) != nil || rec.Verdict.Outcome == "" {
 		t.Errorf("the finished experiment's record is not whole: %v", err)
 	}
+	if report, err := os.ReadFile(filepath.Join(out, "REPORT.md")); err != nil || !strings.Contains(string(report), "## zombies") {
+		t.Errorf("REPORT.md not redrawn from the finished experiment: %v", err)
+	}
 	if _, err := os.Stat(filepath.Join(out, "sigchld-coalescing.json")); !os.IsNotExist(err) {
 		t.Errorf("the interrupted experiment left a record: %v", err)
 	}
