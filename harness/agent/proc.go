@@ -178,31 +178,23 @@ func parseUID(b []byte) int {
 
 // Children returns the processes whose parent is pid.
 func (s Snapshot) Children(pid int) []Process {
-	var out []Process
-	for _, p := range s.Processes {
-		if p.PPID == pid {
-			out = append(out, p)
-		}
-	}
-	return out
+	return s.filter(func(p Process) bool { return p.PPID == pid })
 }
 
 // Zombies returns the zombies among pid's children.
 func (s Snapshot) Zombies(pid int) []Process {
-	var out []Process
-	for _, p := range s.Children(pid) {
-		if p.Zombie() {
-			out = append(out, p)
-		}
-	}
-	return out
+	return s.filter(func(p Process) bool { return p.PPID == pid && p.Zombie() })
 }
 
 // Named returns the processes whose command name is comm.
 func (s Snapshot) Named(comm string) []Process {
+	return s.filter(func(p Process) bool { return p.Comm == comm })
+}
+
+func (s Snapshot) filter(keep func(Process) bool) []Process {
 	var out []Process
 	for _, p := range s.Processes {
-		if p.Comm == comm {
+		if keep(p) {
 			out = append(out, p)
 		}
 	}
