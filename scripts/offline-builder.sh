@@ -43,9 +43,15 @@ for arg in "$@"; do
 done
 
 command -v docker >/dev/null 2>&1 || die "docker not found"
+# Never shadow a real image (LAB_BUILDER=golang:... would otherwise become a
+# Debian stand-in under the public name).
+case "$image" in
+serverlab/*) ;;
+*) die "LAB_BUILDER=$image: this script only makes serverlab/* images" ;;
+esac
 
 if [ "$force" -eq 0 ] && docker image inspect "$image" >/dev/null 2>&1; then
-	echo "offline-builder: image $image already exists (use --force to rebuild)"
+	log "image $image already exists (use --force to rebuild)"
 	exit 0
 fi
 

@@ -186,11 +186,6 @@ func (s Snapshot) Zombies(pid int) []Process {
 	return s.filter(func(p Process) bool { return p.PPID == pid && p.Zombie() })
 }
 
-// Named returns the processes whose command name is comm.
-func (s Snapshot) Named(comm string) []Process {
-	return s.filter(func(p Process) bool { return p.Comm == comm })
-}
-
 func (s Snapshot) filter(keep func(Process) bool) []Process {
 	var out []Process
 	for _, p := range s.Processes {

@@ -205,14 +205,6 @@ func TestSnapshotQueries(t *testing.T) {
 		{"zombies of the server", s.Zombies(7), []int{9, 10}},
 		// the agent reaps: no zombies under it
 		{"zombies of the agent", s.Zombies(1), []int{}},
-		// the server and every child share its name
-		{"named forking", s.Named("forking"), []int{7, 8, 9, 10}},
-		// a name with spaces and parentheses is kept whole
-		{"named (my) prog", s.Named("(my) prog"), []int{12}},
-		// a part of a name is not the name
-		{"named my", s.Named("my"), []int{}},
-		// no such name
-		{"named absent", s.Named("iterative"), []int{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

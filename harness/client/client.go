@@ -39,7 +39,7 @@ const (
 type Options struct {
 	Host    string
 	Port    int
-	Clients int           // concurrent clients, released at once
+	Clients int           // concurrent clients, started over Ramp
 	Conns   int           // connections each client opens, one after another
 	Timeout time.Duration // per connection: connect, reply and EOF must all come within it
 	Ramp    time.Duration // client i starts at i*Ramp/Clients; 0 starts all at once

@@ -15,7 +15,8 @@ type Reply struct {
 	Reason string
 	Header textproto.MIMEHeader
 	Body   []byte
-	// CRLF says whether the status line and headers ended in CRLF.
+	// CRLF says whether the status line and every header line ended in
+	// CRLF, as did the blank line after them.
 	CRLF bool
 }
 
@@ -29,7 +30,8 @@ func ParseReply(raw []byte) (Reply, error) {
 	var head, body []byte
 	switch {
 	case crlf >= 0 && (lf < 0 || crlf < lf):
-		head, body, r.CRLF = raw[:crlf], raw[crlf+4:], true
+		head, body = raw[:crlf], raw[crlf+4:]
+		r.CRLF = bytes.Count(head, []byte("\n")) == bytes.Count(head, []byte("\r\n"))
 	case lf >= 0:
 		head, body = raw[:lf], raw[lf+2:]
 	default:

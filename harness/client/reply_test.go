@@ -35,6 +35,15 @@ func TestParseReply(t *testing.T) {
 			},
 		},
 		{
+			// one header line ends in a bare LF though the block ends in CRLF CRLF
+			name: "mixed line ends",
+			raw:  "HTTP/1.1 200 OK\r\nServer: x\nDate: y\r\n\r\nbody",
+			want: client.Reply{
+				Proto: "HTTP/1.1", Status: 200, Reason: "OK", CRLF: false, Body: []byte("body"),
+				Header: textproto.MIMEHeader{"Server": {"x"}, "Date": {"y"}},
+			},
+		},
+		{
 			// bare LF with a header: CRLF stays false
 			name: "bare lf with header",
 			raw:  "HTTP/1.0 404 Not Found\nServer: seed\n\n",

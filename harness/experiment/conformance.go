@@ -21,8 +21,8 @@ const (
 
 // Conformance checks a hello trial's replies the way TechEmpower's verifier
 // checks a plaintext test: status, Content-Type, a Content-Length that
-// matches the body, Server, a Date that is an IMF-fixdate and changes across
-// requests seconds apart, and the body. It returns one line per failure.
+// matches the body, Server, a Date that is an IMF-fixdate, current, and
+// changes across requests seconds apart, and the body. It returns one line per failure.
 func Conformance(t Trial) []string {
 	var fails []string
 	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
@@ -57,6 +57,8 @@ func Conformance(t Trial) []string {
 		}
 		if d := rep.Header.Get("Date"); !imfFixdate(d) {
 			fail("%s: Date %q is not an IMF-fixdate", label, d)
+		} else if skew := dateSkew(t, label, d); skew > maxDateSkew {
+			fail("%s: Date %q is %v away from when the reply came", label, d, skew)
 		}
 		if string(rep.Body) != HelloBody {
 			fail("%s: body %q, want %q", label, rep.Body, HelloBody)
@@ -92,6 +94,27 @@ func reply(t Trial, label string) (client.Reply, error) {
 		return client.ParseReply([]byte(r.Reply))
 	}
 	return client.Reply{}, fmt.Errorf("no step")
+}
+
+// maxDateSkew is how far a Date may be from the moment the reply came: it
+// has one-second resolution and is truncated, and the specimen's clock is
+// the host's.
+const maxDateSkew = 2 * time.Second
+
+// dateSkew is how far Date d is from the first byte of the step's reply.
+func dateSkew(t Trial, label, d string) time.Duration {
+	date, _ := time.Parse(time.RFC1123, d)
+	for _, s := range t.Steps {
+		if s.Label == label && len(s.Clients) > 0 {
+			c := s.Clients[0]
+			skew := date.Sub(c.Start.Add(c.FirstByte))
+			if skew < 0 {
+				skew = -skew
+			}
+			return skew
+		}
+	}
+	return 0
 }
 
 // imfFixdate says whether d is an HTTP date in the preferred format,

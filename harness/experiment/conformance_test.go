@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serverlab/serverlab/harness/client"
 )
@@ -22,6 +23,9 @@ func TestConformance(t *testing.T) {
 		{"conforming", hello1, func(*client.Result) {}, nil},
 		// A reply without EOF (3d) is still checked, and passes.
 		{"no EOF", hello1, func(r *client.Result) { r.Outcome = client.NoEOF }, nil},
+		// A Date an hour behind the moment the reply came.
+		{"stale Date", hello1, func(r *client.Result) { r.Start = r.Start.Add(time.Hour) },
+			[]string{`hello-1: Date "` + date1 + `" is 1h0m0.002s away from when the reply came`}},
 		{"wrong status", hello1, func(r *client.Result) { r.Reply = httpReply(500, date1, HelloBody) },
 			[]string{"hello-1: status 500, want 200"}},
 		{"no Content-Type", hello2, func(r *client.Result) {
@@ -44,7 +48,10 @@ func TestConformance(t *testing.T) {
 		{"Date in UTC", hello2, func(r *client.Result) {
 			r.Reply = strings.Replace(r.Reply, date2, strings.Replace(date2, "GMT", "UTC", 1), 1)
 		}, []string{`hello-2: Date "Thu, 26 Nov 2026 02:41:52 UTC" is not an IMF-fixdate`}},
-		{"same Date twice", hello2, func(r *client.Result) { r.Reply = httpReply(200, date1, HelloBody) },
+		// A Date frozen at the first reply's, as if it came at once (no skew).
+		{"same Date twice", hello2, func(r *client.Result) {
+			r.Reply, r.Start = httpReply(200, date1, HelloBody), r.Start.Add(-2*time.Second)
+		},
 			[]string{`Date "` + date1 + `" did not change between hello-1 and hello-2`}},
 		// Same length, so only the body differs.
 		{"wrong body", hello1, func(r *client.Result) { r.Reply = httpReply(200, date1, "Hello, World?\n") },

@@ -44,11 +44,19 @@ type Trial struct {
 	Steps  []Observation    `json:"steps"`
 	Exit   runner.Exit      `json:"exit"`
 	Logs   []string         `json:"logs"`
-	// Restarts counts revivals of a specimen that had exited (Revive).
-	Restarts int           `json:"restarts,omitempty"`
+	// Previous holds, oldest first, the instances of the specimen that
+	// exited and were started again (Revive): what each saw is kept.
+	Previous []Instance    `json:"previous,omitempty"`
 	Elapsed  time.Duration `json:"elapsed_ns"`
 	// Error is why the trial could not run; its observations are partial.
 	Error string `json:"error,omitempty"`
+}
+
+// Instance is one specimen container of a trial that was replaced.
+type Instance struct {
+	Start *agent.Snapshot `json:"start_probe,omitempty"`
+	Exit  runner.Exit     `json:"exit"`
+	Logs  []string        `json:"logs"`
 }
 
 // Observation is what one step saw.

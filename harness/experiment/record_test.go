@@ -83,8 +83,9 @@ func (f fakeTrial) logs(lines ...string) fakeTrial {
 // the two GET /hello replies carry dates date1 and date2.
 func (f fakeTrial) hello(date1, date2 string) fakeTrial {
 	one := func(status int, date, body string) client.Result {
-		return client.Result{Outcome: client.Replied, Connect: time.Millisecond, Done: 2 * time.Millisecond,
-			Status: status, Reply: httpReply(status, date, body)}
+		start, _ := time.Parse(time.RFC1123, date) // the reply came when its Date says
+		return client.Result{Outcome: client.Replied, Start: start, Connect: time.Millisecond,
+			FirstByte: 2 * time.Millisecond, Done: 2 * time.Millisecond, Status: status, Reply: httpReply(status, date, body)}
 	}
 	return f.clients(StepHello1, one(200, date1, HelloBody)).
 		clients(StepHello2, one(200, date2, HelloBody)).

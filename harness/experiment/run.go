@@ -154,7 +154,10 @@ func runTrial(ctx context.Context, arm Arm, n int, runID string) Trial {
 
 // begin starts the specimen and takes the start probe.
 func (tr *trial) begin(ctx context.Context) error {
-	if tr.lab != nil {
+	if tr.lab != nil { // a revival: keep what the old instance saw
+		tr.end(ctx)
+		tr.rec.Previous = append(tr.rec.Previous, Instance{Start: tr.rec.Start, Exit: tr.rec.Exit, Logs: tr.rec.Logs})
+		tr.rec.Start, tr.rec.Exit, tr.rec.Logs = nil, runner.Exit{}, nil
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_ = tr.lab.Terminate(cctx)
 		cancel()
@@ -221,7 +224,6 @@ func (tr *trial) client(ctx context.Context, c *ClientStep) ([]client.Result, er
 	for attempt := 0; ; attempt++ {
 		if c.Revive {
 			if st, err := tr.lab.State(ctx); err == nil && !st.Running {
-				tr.rec.Restarts++
 				if err := tr.begin(ctx); err != nil {
 					return nil, fmt.Errorf("revive: %w", err)
 				}

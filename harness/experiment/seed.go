@@ -56,7 +56,8 @@ func args(preset string, delay time.Duration) []string {
 		out = append(out, p.Args[i])
 	}
 	if delay > 0 {
-		out = append(out, "--delay", delay.String())
+		// Milliseconds: the specimens take "1500ms", not Go's "1.5s".
+		out = append(out, "--delay", fmt.Sprintf("%dms", delay.Milliseconds()))
 	}
 	return out
 }
@@ -171,6 +172,9 @@ func clientHang() Experiment {
 }
 
 func fdExhaustion() Experiment {
+	// 3c under 3d's limits, but its own UID: RLIMIT_NPROC counts per UID.
+	lim := *limitsOf("webserver3d")
+	lim.UID = limitsOf("webserver3c").UID
 	steps := []Step{clients("300 clients over 1 s", 300, time.Second, 10*time.Second), wait(500 * time.Millisecond), probe("after")}
 	return Experiment{
 		Name:   "fd-exhaustion",
@@ -179,7 +183,7 @@ func fdExhaustion() Experiment {
 		Trials: 1,
 		Arms: []Arm{
 			{Name: "3d", Preset: "webserver3d", Steps: steps},
-			{Name: "3c", Preset: "webserver3c", Limits: limitsOf("webserver3d"), Steps: steps},
+			{Name: "3c", Preset: "webserver3c", Limits: &lim, Steps: steps},
 		},
 		Checks: append(diesWith("3d", "accept: EMFILE"),
 			check("3d", "emfile_margin", "", ">=", -1, "accepts = nofile - descriptors at start, within 1"),
@@ -217,7 +221,7 @@ func processLimit() Experiment {
 	return Experiment{
 		Name:   "process-limit",
 		Title:  "Zombies exhaust the process limit: fork fails with EAGAIN",
-		Claim:  "with ulimit -u 400 (and a pids limit of 400) and 500 clients, webserver3c's fork fails with EAGAIN and the server dies; the limits keep the host's process count untouched",
+		Claim:  "with ulimit -u 400 (and a pids limit of 400) and 500 clients, webserver3c's fork fails with EAGAIN and the server dies; the storm stays inside the limits, and the host's task count is back where it was",
 		Trials: 1,
 		Arms: []Arm{{
 			Name: "3c", Preset: "webserver3c", Args: args("webserver3c", 0), Limits: &lim,

@@ -68,6 +68,10 @@ func TestJudgeRecorded(t *testing.T) {
 		if !reflect.DeepEqual(checks, rec.Checks) {
 			t.Errorf("%s: got checks %+v, want the stored %+v", tt.name, checks, rec.Checks)
 		}
+		// Today's thresholds must hold on the same real observations.
+		if _, v := Judge(mustLookup(tt.name), rec.Trials); v.Outcome != Reproduced {
+			t.Errorf("%s: today's definition judges the recorded trials %s (%s), want %s", tt.name, v.Outcome, v.Reason, Reproduced)
+		}
 
 		tt.change(&rec)
 		checks, v = Judge(rec.Experiment, rec.Trials)

@@ -45,17 +45,25 @@ func maxDuration(a, b time.Duration) time.Duration {
 }
 
 // backlogFigure tabulates, per backlog, how many handshakes completed at once
-// and how the others fared, with the namespace's somaxconn.
+// (within the threshold its connected_within check states) and how the
+// others fared, with the namespace's somaxconn.
 func backlogFigure(b *strings.Builder, r experiment.Record) {
-	b.WriteString("| arm | backlog | connections | handshake < 500 ms | handshake ≥ 1 s | timed out | predicted completed (backlog+1, +1 served) | net.core.somaxconn |\n|---|---|---|---|---|---|---|---|\n")
+	fast := map[string]time.Duration{}
+	for _, c := range r.Experiment.Checks {
+		if d, err := time.ParseDuration(c.Arg); c.Metric == "connected_within" && err == nil {
+			fast[c.Arm] = d
+		}
+	}
+	b.WriteString("| arm | backlog | connections | handshake at once | handshake ≥ 1 s | timed out | predicted at once (backlog+1, +1 served) | net.core.somaxconn |\n|---|---|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
-		fast, slow, timedOut, n := 0, 0, 0, 0
+		within := fast[t.Arm]
+		quick, slow, timedOut, n := 0, 0, 0, 0
 		for _, s := range t.Steps {
 			for _, c := range s.Clients {
 				n++
 				switch {
-				case c.Connect > 0 && c.Connect < 500*time.Millisecond:
-					fast++
+				case c.Connect > 0 && c.Connect < within:
+					quick++
 				case c.Connect >= time.Second:
 					slow++
 				}
@@ -69,7 +77,7 @@ func backlogFigure(b *strings.Builder, r experiment.Record) {
 		if t.Start != nil {
 			somaxconn = t.Start.Somaxconn
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %d | %d | %d | %s | %d |\n", t.Arm, backlog, n, fast, slow, timedOut, plusTwo(backlog), somaxconn)
+		fmt.Fprintf(b, "| %s | %s | %d | %d (< %v) | %d | %d | %s | %d |\n", t.Arm, backlog, n, quick, within, slow, timedOut, plusTwo(backlog), somaxconn)
 	}
 	b.WriteString("\n")
 }
@@ -137,7 +145,7 @@ func limitsFigure(b *strings.Builder, r experiment.Record) {
 		}
 		last, _ := experiment.LastLine(t)
 		fmt.Fprintf(b, "| %s | %d | %d | %d | %s | %d | %d | %s | `%s` |\n", t.Arm, t.Limits.NoFile, t.Limits.NProc,
-			t.Limits.Pids, fds, accepts, forks, tasks, last)
+			t.Limits.Pids, fds, accepts, forks, tasks, cell(last))
 	}
 	b.WriteString("\n")
 }

@@ -97,7 +97,7 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 		case !c.Held:
 			held = "**no**"
 		}
-		w("| `%s` | %s | %s | %s |", c.Check, measured(c.Values), held, c.Check.Why)
+		w("| `%s` | %s | %s | %s |", cell(c.Check.String()), cell(measured(c.Values)), cell(held), cell(c.Check.Why))
 	}
 	w("")
 	if fig, ok := figures[e.Name]; ok {
@@ -147,7 +147,7 @@ func writeTrials(b *strings.Builder, r experiment.Record) {
 		}
 		last, _ := experiment.LastLine(t)
 		w("| %s | %d | `%s` | nofile %d, nproc %d, pids %d | %s | %s | `%s` |", t.Arm, t.Trial,
-			strings.Join(t.Args, " "), t.Limits.NoFile, t.Limits.NProc, t.Limits.Pids, outcomes(rs), end, last)
+			strings.Join(t.Args, " "), t.Limits.NoFile, t.Limits.NProc, t.Limits.Pids, outcomes(rs), cell(end), cell(last))
 	}
 	w("")
 	w("</details>")
@@ -191,4 +191,10 @@ func doneTimes(t experiment.Trial) []time.Duration {
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	return ds
+}
+
+// cell makes text safe inside a Markdown table cell: a | would end the cell,
+// a newline the row.
+func cell(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s)
 }

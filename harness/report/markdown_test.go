@@ -135,8 +135,8 @@ func TestMarkdown(t *testing.T) {
 		{"staircase", "3b   client 5     5.00 s  " + bars(40) + "\n"},
 		{"staircase", "3c   client 5     1.00 s  " + bars(8) + "\n"},
 		// The backlog table: connections, fast handshakes, slow, timed out, predicted, somaxconn.
-		{"backlog", "| backlog-5 | 5 | 13 | 7 | 0 | 13 | 7 | 4096 |\n"},
-		{"backlog", "| backlog-128 | 128 | 136 | 129 | 0 | 136 | 130 | 4096 |\n"},
+		{"backlog", "| backlog-5 | 5 | 13 | 7 (< 500ms) | 0 | 13 | 7 | 4096 |\n"},
+		{"backlog", "| backlog-128 | 128 | 136 | 129 (< 500ms) | 0 | 136 | 130 | 4096 |\n"},
 		// The zombies figure; the unprobed trial has no count.
 		{"zombies", "3c   trial 1   20  " + strings.Repeat("Z", 20) + "\n"},
 		{"zombies", "3g   trial 1  ?\n"},

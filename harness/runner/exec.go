@@ -9,11 +9,13 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 
 	"github.com/serverlab/serverlab/harness/agent"
+	"github.com/serverlab/serverlab/harness/catalogue"
 	labclient "github.com/serverlab/serverlab/harness/client"
 )
 
@@ -25,7 +27,7 @@ const agentBinary = "/lab"
 // A non-zero exit is an error carrying the agent's stderr.
 func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string) error {
 	if l.Agent == nil {
-		return fmt.Errorf("exec %s: no agent", args)
+		return fmt.Errorf("exec %s: no agent", strings.Join(args, " "))
 	}
 	cli, err := dockerClient(ctx)
 	if err != nil {
@@ -48,6 +50,7 @@ func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string)
 	// The exec stream multiplexes stdout and stderr; split them, and read
 	// stdout line by line while it comes.
 	pr, pw := io.Pipe()
+	defer pr.Close() // unblocks the copier if reading stops early
 	var stderr bytes.Buffer
 	go func() {
 		_, err := stdcopy.StdCopy(pw, &stderr, att.Reader)
@@ -67,7 +70,7 @@ func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string)
 	if lineErr != nil {
 		return lineErr
 	}
-	insp, err := cli.ExecInspect(ctx, created.ID, client.ExecInspectOptions{})
+	insp, err := finished(ctx, cli.Client, created.ID)
 	if err != nil {
 		return fmt.Errorf("exec %s: %w", strings.Join(cmd, " "), err)
 	}
@@ -77,9 +80,26 @@ func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string)
 	return nil
 }
 
-// Client runs the lab's client in the agent against the specimen and returns
-// one result per connection.
+// finished waits for an exec to be marked ended: the engine closes the
+// stream first and updates the exec's state just after.
+func finished(ctx context.Context, cli *client.Client, id string) (client.ExecInspectResult, error) {
+	for {
+		insp, err := cli.ExecInspect(ctx, id, client.ExecInspectOptions{})
+		if err != nil || !insp.Running {
+			return insp, err
+		}
+		select {
+		case <-ctx.Done():
+			return insp, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// Client runs the lab's client in the agent against the specimen, at
+// 127.0.0.1 in their shared namespace, and returns one result per connection.
 func (l *Lab) Client(ctx context.Context, o labclient.Options) ([]labclient.Result, error) {
+	o.Host, o.Port = "127.0.0.1", catalogue.Port
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}

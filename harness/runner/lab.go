@@ -43,6 +43,10 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 	if o.Limits != nil {
 		l.Limits = *o.Limits
 	}
+	// RLIMIT_NPROC counts per UID across the host: a playground container
+	// of the same preset (its zombies above all) must not count against a
+	// run's limit, so the harness runs each preset under UID + UIDOffset.
+	l.Limits.UID += UIDOffset
 	if o.Args != nil {
 		l.Args = append(append([]string(nil), o.Args...), "--port", strconv.Itoa(catalogue.Port))
 	}
@@ -53,13 +57,16 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		return map[string]string{LabelLab: "true", LabelRun: o.RunID, LabelRole: role, LabelPreset: p.Name}
 	}
 	quiet := testcontainers.WithLogger(tclog.NewNoopLogger())
+	if err := present(ctx, catalogue.Image(catalogue.AgentTarget), spec.Image()); err != nil {
+		return l, err
+	}
 
 	l.Agent, err = testcontainers.Run(ctx, catalogue.Image(catalogue.AgentTarget), quiet,
 		testcontainers.WithCmd("agent"),
 		testcontainers.WithLabels(labels("agent")),
 		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = "0:0" }),
 		testcontainers.WithHostConfigModifier(agentHost),
-		testcontainers.WithWaitStrategy(wait.ForLog(agentReady).WithStartupTimeout(o.StartTimeout)),
+		testcontainers.WithWaitStrategy(wait.ForLog(AgentReady).WithStartupTimeout(o.StartTimeout)),
 	)
 	if err != nil {
 		return l, fmt.Errorf("start agent for %s: %w", p.Name, err)
@@ -84,11 +91,12 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 	return l, nil
 }
 
-// agentReady is the line the agent logs once it holds the namespaces.
-const agentReady = "agent ready"
+// UIDOffset separates the UIDs the harness runs specimens under from the
+// presets' own, which the compose playground uses.
+const UIDOffset = 10000
 
-// AgentReadyLine is what `lab agent` must print when it is ready.
-func AgentReadyLine() string { return agentReady }
+// AgentReady is the line `lab agent` prints once it holds the namespaces.
+const AgentReady = "agent ready"
 
 // specimenHost pins the limits and the hardening on a specimen.
 func specimenHost(hc *container.HostConfig, l catalogue.Limits) {
@@ -126,11 +134,11 @@ func agentHost(hc *container.HostConfig) {
 // Logs returns the specimen's log lines so far.
 func (l *Lab) Logs(ctx context.Context) ([]string, error) {
 	if l.Specimen == nil {
-		return nil, errors.New("logs: no specimen")
+		return nil, errors.New("read logs: no specimen")
 	}
 	rc, err := l.Specimen.Logs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("logs of %s: %w", l.Preset.Name, err)
+		return nil, fmt.Errorf("read logs of %s: %w", l.Preset.Name, err)
 	}
 	defer rc.Close()
 	var lines []string
@@ -151,9 +159,12 @@ type Exit struct {
 
 // State reports whether the specimen still runs, and how it ended.
 func (l *Lab) State(ctx context.Context) (Exit, error) {
+	if l.Specimen == nil {
+		return Exit{}, errors.New("state: no specimen")
+	}
 	st, err := l.Specimen.State(ctx)
 	if err != nil {
-		return Exit{}, fmt.Errorf("state of %s: %w", l.Preset.Name, err)
+		return Exit{}, fmt.Errorf("inspect %s: %w", l.Preset.Name, err)
 	}
 	e := Exit{Running: st.Running, ExitCode: st.ExitCode, OOM: st.OOMKilled}
 	if t, err := time.Parse(time.RFC3339Nano, st.FinishedAt); err == nil && !st.Running {
@@ -173,4 +184,21 @@ func (l *Lab) Terminate(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// present fails with what to do when an image is missing: testcontainers
+// would otherwise try to pull serverlab/* from a public registry, which
+// offline hangs and online fetches images the lab does not control.
+func present(ctx context.Context, images ...string) error {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	for _, img := range images {
+		if _, err := cli.ImageInspect(ctx, img); err != nil {
+			return fmt.Errorf("find image %s: %w (build it: lab build)", img, err)
+		}
+	}
+	return nil
 }

@@ -35,7 +35,7 @@ func WithLimits(l catalogue.Limits) Option { return func(o *Options) { o.Limits 
 // WithArgs runs the specimen with other arguments than the preset's
 // (--port is always added).
 func WithArgs(args ...string) Option {
-	return func(o *Options) { o.Args = append([]string(nil), args...) }
+	return func(o *Options) { o.Args = append([]string{}, args...) } // never nil: none is "no arguments"
 }
 
 // WithStartTimeout bounds the wait for the specimen to listen.

@@ -15,6 +15,7 @@ import (
 // them where they take effect: in the container's host config, and in the
 // kernel's view of the specimen process, read through the agent.
 func TestRunPinsLimits(t *testing.T) {
+	labtest.Docker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	p, err := catalogue.LookupPreset("webserver3d")
@@ -52,7 +53,8 @@ func TestRunPinsLimits(t *testing.T) {
 		{"pids limit", *hc.PidsLimit, p.Limits.Pids},
 		{"memory", hc.Memory, p.Limits.Memory},
 		{"cpus", hc.NanoCPUs, int64(p.Limits.CPUs * 1e9)},
-		{"user", insp.Config.User, "10005:10005"},
+		// the preset's UID, moved out of the playground's range
+		{"user", insp.Config.User, "20005:20005"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
@@ -75,8 +77,8 @@ func TestRunPinsLimits(t *testing.T) {
 		{"nofile", srv.NoFile, p.Limits.NoFile},
 		// ulimit -u 400, as the article
 		{"nproc", srv.NProc, p.Limits.NProc},
-		// the preset's own UID, never root
-		{"uid", int64(srv.UID), int64(p.Limits.UID)},
+		// the preset's own UID (plus the harness's offset), never root
+		{"uid", int64(srv.UID), int64(p.Limits.UID + runner.UIDOffset)},
 		// stdin, stdout, stderr and the listener: readable only with the agent's capabilities
 		{"descriptors", int64(srv.FDs), 4},
 	} {
@@ -95,6 +97,7 @@ func TestRunPinsLimits(t *testing.T) {
 // TestTerminateRemovesEverything checks that a lab leaves no container
 // behind, whether it started or failed to.
 func TestTerminateRemovesEverything(t *testing.T) {
+	labtest.Docker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	p, err := catalogue.LookupPreset("webserver1")

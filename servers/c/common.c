@@ -59,7 +59,7 @@ void parse_flags(int argc, char **argv, const char *model, struct options *o,
         {"delay", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
     };
-    for (int i = 0; extra && extra[i].name && i < MAX_EXTRA; i++) opts[4 + i] = extra[i];
+    for (int i = 0; extra && i < MAX_EXTRA && extra[i].name; i++) opts[4 + i] = extra[i];
 
     *o = (struct options){.model = model, .port = 8888, .backlog = 5, .delay_ms = 0};
     long v = 0;

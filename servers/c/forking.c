@@ -1,7 +1,6 @@
-/* forking.c: one child process per connection (webserver3c-3g). Clients no
- * longer wait for each other, at the price of a fork per request and of the
- * descriptors and zombies the parent must give back; each switch replays one
- * seed step that gets this wrong or right. */
+/* forking.c: a child process per connection (webserver3c-3g): clients no longer
+ * wait for each other, at the price of a fork per request and of descriptors
+ * and zombies the parent must give back; each switch replays one seed step. */
 #include "common.h"
 
 #include <errno.h>

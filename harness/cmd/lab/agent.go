@@ -13,17 +13,25 @@ import (
 
 func runAgent(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("agent")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	return agent.Serve(ctx, func() { fmt.Fprintln(stdout, runner.AgentReadyLine()) })
+	if err := none(rest); err != nil {
+		return err
+	}
+	return agent.Serve(ctx, func() { fmt.Fprintln(stdout, runner.AgentReady) })
 }
 
 func runProbe(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("probe")
 	root := fs.String("proc", "/proc", "where procfs is mounted")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := none(rest); err != nil {
 		return err
 	}
 	s, err := agent.Read(*root)

@@ -15,10 +15,11 @@ func runBuild(ctx context.Context, args []string, stdout io.Writer) error {
 	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
 	dir := fs.String("dir", ".", "the repository (Dockerfile and go.mod) or a folder inside it")
 	quiet := fs.Bool("q", false, "do not show the builder's output")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	targets := fs.Args()
+	targets := rest
 	if len(targets) == 0 {
 		targets = catalogue.Targets()
 	}

@@ -11,7 +11,11 @@ import (
 func runCleanup(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("cleanup")
 	run := fs.String("run", "", "only this run's containers (default: every lab container)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := none(rest); err != nil {
 		return err
 	}
 	n, err := runner.Cleanup(ctx, *run)

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/compose"
@@ -13,12 +11,13 @@ import (
 
 func runCompose(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("compose")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("compose takes no arguments, got %s", strings.Join(fs.Args(), " "))
+	if err := none(rest); err != nil {
+		return err
 	}
-	_, err := stdout.Write(compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
+	_, err = stdout.Write(compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
 	return err
 }

@@ -14,7 +14,11 @@ import (
 func runList(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("list")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := none(rest); err != nil {
 		return err
 	}
 	if *asJSON {

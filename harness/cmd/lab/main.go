@@ -39,10 +39,14 @@ var errUsage = errors.New("usage")
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal cleans up; a second one kills at once
+	}()
 	err := run(ctx, os.Args[1:], os.Stdout)
 	switch {
 	case err == nil:
-	case errors.Is(err, errUsage), errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
 		os.Exit(2)
 	default:
 		fmt.Fprintln(os.Stderr, "lab:", err)
@@ -84,4 +88,31 @@ func flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
 	return fs
+}
+
+// parse reads flags wherever they stand among the arguments (the flag
+// package stops at the first non-flag: `lab run zombies --trials 3`) and
+// returns the other arguments. A bad flag has been reported by fs already,
+// so it comes back as errUsage.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, errUsage
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// none errs when a command that takes no arguments is given some.
+func none(rest []string) error {
+	if len(rest) > 0 {
+		fmt.Fprintf(os.Stderr, "lab: unexpected arguments: %s\n", strings.Join(rest, " "))
+		return errUsage
+	}
+	return nil
 }

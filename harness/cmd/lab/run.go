@@ -17,8 +17,17 @@ import (
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
-// DefaultOut is where results go.
+// DefaultOut is where results go, in the repository when lab runs in it.
 const DefaultOut = "results"
+
+// resultsDir is the repository's results/ when the working directory is in
+// the repository, else ./results.
+func resultsDir() string {
+	if root, err := runner.FindRoot("."); err == nil {
+		return filepath.Join(root, DefaultOut)
+	}
+	return DefaultOut
+}
 
 // stringList is a repeatable flag.
 type stringList []string
@@ -31,21 +40,25 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	var presets stringList
 	fs.Var(&presets, "preset", "run only the arms of this preset (repeatable)")
 	trials := fs.Int("trials", 0, "trials per arm (0: each experiment's own)")
-	out := fs.String("out", DefaultOut, "folder for the JSON records and REPORT.md")
+	out := fs.String("out", "", "folder for the JSON records and REPORT.md (default: results/ of the repository, else ./results)")
 	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced")
 	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
 	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
 	list := fs.Bool("list", false, "list the experiments and exit")
 	runID := fs.String("run-id", fmt.Sprintf("run-%d", time.Now().UnixNano()), "label for this run's containers (lab cleanup --run ID)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
 	if *list {
 		return listExperiments(stdout)
 	}
-	exps, err := selectExperiments(fs.Args())
+	exps, err := selectExperiments(rest, presets)
 	if err != nil {
 		return err
+	}
+	if *out == "" {
+		*out = resultsDir()
 	}
 	if !*noBuild {
 		root, err := runner.FindRoot(".")
@@ -128,17 +141,31 @@ func exitStatus(recs []experiment.Record, failed []string, strict bool) error {
 	return nil
 }
 
-func selectExperiments(names []string) ([]experiment.Experiment, error) {
-	if len(names) == 0 {
-		return experiment.Seed(), nil
+// selectExperiments returns the named experiments (all when none is named);
+// with presets, only those that have an arm for one of them.
+func selectExperiments(names, presets []string) ([]experiment.Experiment, error) {
+	exps := experiment.Seed()
+	if len(names) > 0 {
+		exps = nil
+		for _, n := range names {
+			e, err := experiment.Lookup(n)
+			if err != nil {
+				return nil, err
+			}
+			exps = append(exps, e)
+		}
+	}
+	if len(presets) == 0 {
+		return exps, nil
 	}
 	var out []experiment.Experiment
-	for _, n := range names {
-		e, err := experiment.Lookup(n)
-		if err != nil {
-			return nil, err
+	for _, e := range exps {
+		if _, err := experiment.Select(e, presets); err == nil {
+			out = append(out, e)
 		}
-		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no experiment has an arm for %s", strings.Join(presets, ", "))
 	}
 	return out, nil
 }
@@ -172,9 +199,16 @@ func printVerdicts(w io.Writer, recs []experiment.Record) {
 
 func runReport(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("report")
-	dir := fs.String("dir", DefaultOut, "folder of the JSON records; REPORT.md is written there")
-	if err := fs.Parse(args); err != nil {
+	dir := fs.String("dir", "", "folder of the JSON records; REPORT.md is written there (default: results/ of the repository, else ./results)")
+	rest, err := parse(fs, args)
+	if err != nil {
 		return err
+	}
+	if err := none(rest); err != nil {
+		return err
+	}
+	if *dir == "" {
+		*dir = resultsDir()
 	}
 	if err := writeReport(*dir); err != nil {
 		return err

@@ -11,20 +11,24 @@ import (
 	"time"
 
 	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/internal/labtest"
 	"github.com/serverlab/serverlab/harness/runner"
 )
+
+// runID labels a test's containers with the test binary's run ID, so that
+// labtest's cleanup removes whatever a failed test left. The tests run one
+// after another, so each can check that none of its own remain.
+func runID(*testing.T) string { return labtest.RunID }
 
 // TestSuiteStrict runs every seed experiment with --strict, as CI does: a
 // lesson that stops reproducing on this kernel fails the build.
 func TestSuiteStrict(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the whole suite takes minutes")
-	}
+	labtest.Docker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	out := t.TempDir()
 	var stdout bytes.Buffer
-	err := run(ctx, []string{"run", "--strict", "--no-build", "--out", out, "--run-id", t.Name()}, &stdout)
+	err := run(ctx, []string{"run", "--strict", "--no-build", "--out", out, "--run-id", runID(t)}, &stdout)
 	t.Logf("verdicts:\n%s", stdout.String())
 	if err != nil {
 		t.Fatalf("lab run --strict: %v", err)
@@ -44,7 +48,7 @@ func TestSuiteStrict(t *testing.T) {
 	if err != nil || !strings.Contains(string(report), "| **reproduced** |") {
 		t.Errorf("REPORT.md missing or without verdicts: %v", err)
 	}
-	if ids, err := runner.List(ctx, t.Name()); err != nil || len(ids) > 0 {
+	if ids, err := runner.List(ctx, runID(t)); err != nil || len(ids) > 0 {
 		t.Errorf("containers left behind: %v (%v)", ids, err)
 	}
 }
@@ -53,6 +57,7 @@ func TestSuiteStrict(t *testing.T) {
 // experiment has been written: that record must stay whole, the unfinished
 // ones must not appear, and no labelled container may be left.
 func TestInterruptKeepsFinished(t *testing.T) {
+	labtest.Docker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out := t.TempDir()
@@ -67,7 +72,7 @@ func TestInterruptKeepsFinished(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
-	err := run(ctx, []string{"run", "--no-build", "--out", out, "--run-id", t.Name(),
+	err := run(ctx, []string{"run", "--no-build", "--out", out, "--run-id", runID(t),
 		"zombies", "sigchld-coalescing"}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("got %v, want an interrupted run", err)
@@ -85,7 +90,7 @@ func TestInterruptKeepsFinished(t *testing.T) {
 	if leftovers, _ := filepath.Glob(filepath.Join(out, ".*")); len(leftovers) > 0 {
 		t.Errorf("temporary files left: %v", leftovers)
 	}
-	if ids, err := runner.List(context.Background(), t.Name()); err != nil || len(ids) > 0 {
+	if ids, err := runner.List(context.Background(), runID(t)); err != nil || len(ids) > 0 {
 		t.Errorf("containers left behind: %v (%v)", ids, err)
 	}
 }

@@ -24,8 +24,12 @@ var RunID = fmt.Sprintf("test-%d-%d", os.Getpid(), time.Now().UnixNano())
 
 // Main is a TestMain: it takes the lock, builds the images (through
 // $LAB_BUILDER when set), runs the tests and removes what they labelled.
+// With -short it only runs the tests: those that need Docker skip (Docker).
 func Main(m *testing.M) int {
 	flag.Parse()
+	if testing.Short() {
+		return m.Run()
+	}
 	unlock, err := lock()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "labtest:", err)
@@ -54,6 +58,14 @@ func Main(m *testing.M) int {
 		}
 	}()
 	return m.Run()
+}
+
+// Docker skips t under -short, where no image was built.
+func Docker(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs Docker and the lab's images (skipped with -short)")
+	}
 }
 
 // lock takes an exclusive flock shared by every test binary of the lab on
