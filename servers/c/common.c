@@ -61,7 +61,7 @@ void parse_flags(int argc, char **argv, const char *model, struct options *o,
     };
     for (int i = 0; extra && i < MAX_EXTRA && extra[i].name; i++) opts[4 + i] = extra[i];
 
-    *o = (struct options){.model = model, .port = 8888, .backlog = 5, .delay_ms = 0};
+    *o = (struct options){.model = model, .port = 8888, .backlog = 5, .delay_ms = 0, .log_replies = 1};
     long v = 0;
     int id, ok, at = 0;
     while ((id = getopt_long(argc, argv, "", opts, &at)) != -1) {
@@ -278,7 +278,7 @@ void serve(int fd, const struct options *o) {
     /* The reply is a few hundred bytes, so it fits the socket's send buffer:
      * even an iterative server cannot block here on a client that never reads. */
     if (reply(fd, status, head, o->model) < 0) return;
-    log_line("reply status=%d path=%s pid=%d", status, path, (int)getpid());
+    if (o->log_replies) log_line("reply status=%d path=%s pid=%d", status, path, (int)getpid());
 
     /* Seed order: reply, sleep, close. The client has its body at once and
      * its EOF only after the delay. No shutdown() here or in the caller: EOF

@@ -13,6 +13,7 @@ struct options {
     int port;          /* --port, default 8888 */
     int backlog;       /* --backlog, default 5, passed to listen() unchanged */
     long delay_ms;     /* --delay, default 0: sleep after the reply, before close */
+    int log_replies;   /* serve() logs each reply; default 1 */
 };
 
 /* parse_flags sets defaults and reads --port, --backlog, --delay and --help
@@ -63,7 +64,7 @@ void line_write(struct line *l);
 
 /* serve handles one connection on fd: sets SO_RCVTIMEO 5 s, reads the header
  * block (8 KiB at most), replies 200/400/404/405, logs
- * "reply status=N path=P pid=N", then sleeps o->delay_ms. It does not close
+ * "reply status=N path=P pid=N" if o->log_replies, then sleeps o->delay_ms. It does not close
  * fd: the caller does, because who holds copies of fd is the model's business.
  * Failure: peer EOF, receive timeout or a write error end the connection early
  * (an oversize header block still gets a 400 first); serve never exits. */

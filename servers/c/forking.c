@@ -110,6 +110,10 @@ static void handle(int listener, int client, const struct options *o) {
 int main(int argc, char **argv) {
     struct options o;
     parse_flags(argc, argv, "forking", &o, model_flags, model_usage, on_model_flag);
+    /* Children stay silent: the log tells the server's own story (accept,
+     * fork, reap, and its last words), and a child's line could otherwise
+     * land after the parent has died of EMFILE or EAGAIN. */
+    o.log_replies = 0;
     install_exit_handlers();
     install_reaper();
     int listener = open_listener(o.port, o.backlog);
