@@ -13,11 +13,7 @@ import (
 
 func runAgent(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("agent")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := none(rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	return agent.Serve(ctx, func() { fmt.Fprintln(stdout, runner.AgentReady) })
@@ -27,11 +23,7 @@ func runProbe(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("probe")
 	root := fs.String("proc", "/proc", "where procfs is mounted")
 	asJSON := fs.Bool("json", false, "print JSON")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := none(rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	s, err := agent.Read(*root)

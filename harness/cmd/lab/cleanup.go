@@ -11,11 +11,7 @@ import (
 func runCleanup(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("cleanup")
 	run := fs.String("run", "", "only this run's containers (default: every lab container)")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := none(rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	n, err := runner.Cleanup(ctx, *run)

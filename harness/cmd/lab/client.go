@@ -21,11 +21,7 @@ func runClient(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.Path, "path", o.Path, "path of the seed's request (GET <path> HTTP/1.1, bare LF line ends)")
 	raw := fs.String("raw", "", "send these bytes instead of the seed's request")
 	asJSON := fs.Bool("json", false, "print one JSON record per connection, as each ends")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := none(rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *raw != "" {

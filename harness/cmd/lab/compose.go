@@ -11,13 +11,9 @@ import (
 
 func runCompose(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("compose")
-	rest, err := parse(fs, args)
-	if err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := none(rest); err != nil {
-		return err
-	}
-	_, err = stdout.Write(compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
+	_, err := stdout.Write(compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
 	return err
 }

@@ -14,11 +14,7 @@ import (
 func runList(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("list")
 	asJSON := fs.Bool("json", false, "print JSON")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := none(rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *asJSON {

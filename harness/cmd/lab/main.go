@@ -108,11 +108,12 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// none errs when a command that takes no arguments is given some.
-func none(rest []string) error {
-	if len(rest) > 0 {
+// parseFlags is parse for a command that takes flags only.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	rest, err := parse(fs, args)
+	if err == nil && len(rest) > 0 {
 		fmt.Fprintf(os.Stderr, "lab: unexpected arguments: %s\n", strings.Join(rest, " "))
 		return errUsage
 	}
-	return nil
+	return err
 }

@@ -200,11 +200,7 @@ func printVerdicts(w io.Writer, recs []experiment.Record) {
 func runReport(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("report")
 	dir := fs.String("dir", "", "folder of the JSON records; REPORT.md is written there (default: results/ of the repository, else ./results)")
-	rest, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := none(rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
