@@ -25,6 +25,34 @@ EXPOSE 8888
 ENTRYPOINT ["/forking"]
 CMD ["--port", "8888"]
 
+FROM scratch AS select
+COPY --from=build-c /out/select /select
+USER 10001:10001
+EXPOSE 8888
+ENTRYPOINT ["/select"]
+CMD ["--port", "8888"]
+
+FROM scratch AS epoll
+COPY --from=build-c /out/epoll /epoll
+USER 10001:10001
+EXPOSE 8888
+ENTRYPOINT ["/epoll"]
+CMD ["--port", "8888"]
+
+FROM scratch AS prefork
+COPY --from=build-c /out/prefork /prefork
+USER 10001:10001
+EXPOSE 8888
+ENTRYPOINT ["/prefork"]
+CMD ["--port", "8888"]
+
+FROM scratch AS threads
+COPY --from=build-c /out/threads /threads
+USER 10001:10001
+EXPOSE 8888
+ENTRYPOINT ["/threads"]
+CMD ["--port", "8888"]
+
 # The lab: CLI, harness and agent in one static Go binary. It comes after
 # the specimens so that building them never waits for Go modules.
 FROM ${BUILDER} AS build-go

@@ -49,7 +49,7 @@ static int on_model_flag(int id, const char *arg) {
  * status is the exit code, or 128+signal for a child killed by a signal. */
 static void log_reap(pid_t pid, int st) {
     struct line l = {0};
-    line_str(&l, "reap child=");
+    line_str(&l, LOG_REAP);
     line_long(&l, pid);
     line_str(&l, " status=");
     line_long(&l, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
@@ -100,7 +100,7 @@ static void handle(int listener, int client, const struct options *o) {
         close(client);
         _exit(0); /* not exit(): nothing of the parent's to flush or run */
     }
-    log_line("fork child=%d", (int)pid);
+    log_line(LOG_FORK "%d", (int)pid);
     /* The client sees EOF only when the last copy of its socket is closed,
      * and every copy kept is a descriptor the parent never gets back. With
      * --keep-client-fd (3d) the client hangs and accept() ends in EMFILE. */
@@ -116,11 +116,9 @@ int main(int argc, char **argv) {
     o.log_replies = 0;
     install_exit_handlers();
     install_reaper();
-    int listener = open_listener(o.port, o.backlog);
-    log_line("listening port=%d backlog=%d pid=%d model=%s keep-client-fd=%d reap=%s "
-             "restart-accept=%d delay_ms=%ld",
-             o.port, o.backlog, (int)getpid(), o.model, keep_client_fd, reap_names[reap],
-             restart_accept, o.delay_ms);
+    int listener = open_listener(o.port, o.backlog, 0);
+    log_listening(&o, " keep-client-fd=%d reap=%s restart-accept=%d", keep_client_fd,
+                  reap_names[reap], restart_accept);
 
     for (;;) {
         int client = accept(listener, NULL, NULL);
@@ -128,7 +126,7 @@ int main(int argc, char **argv) {
             /* 3f/3g: the SIGCHLD handler interrupted accept(); nothing is
              * wrong with the listener, so accept again. */
             if (errno == EINTR && restart_accept) {
-                log_error("accept", errno, "restarting");
+                log_error("accept", errno, LOG_RESTART);
                 continue;
             }
             if (errno == ECONNABORTED) continue; /* the client left while queued */
@@ -136,7 +134,7 @@ int main(int argc, char **argv) {
              * --restart-accept, EINTR (3e). Not handling it is the lesson. */
             die("accept");
         }
-        log_line("accept fd=%d", client);
+        log_line(LOG_ACCEPT "%d", client);
         handle(listener, client, &o);
     }
 }

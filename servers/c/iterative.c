@@ -18,9 +18,8 @@ int main(int argc, char **argv) {
     struct options o;
     parse_flags(argc, argv, "iterative", &o, NULL, NULL, NULL);
     install_exit_handlers();
-    int listener = open_listener(o.port, o.backlog);
-    log_line("listening port=%d backlog=%d pid=%d model=%s delay_ms=%ld",
-             o.port, o.backlog, (int)getpid(), o.model, o.delay_ms);
+    int listener = open_listener(o.port, o.backlog, 0);
+    log_listening(&o, "%s", ""); /* no flags of its own */
 
     for (;;) {
         int client = accept(listener, NULL, NULL);
@@ -31,7 +30,7 @@ int main(int argc, char **argv) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             die("accept");
         }
-        log_line("accept fd=%d", client);
+        log_line(LOG_ACCEPT "%d", client);
         handle(listener, client, &o);
     }
 }

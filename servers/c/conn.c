@@ -1,0 +1,433 @@
+/* conn.c: one thread, many connections: each is a state machine that moves
+ * only when its socket is ready or its timer fires, and never blocks (but
+ * with --block, where blocking is the lesson). The poller that says what is
+ * ready is the specimen's: select.c or epoll.c. */
+#include "conn.h"
+#include "http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define IN_SIZE 4096      /* one recv; the parser keeps nothing, so it need not hold a request */
+#define OUT_SIZE 8192     /* replies waiting to be sent: 16 or more pipelined ones */
+#define MAX_FIRED 1024    /* ready descriptors taken per wait */
+#define ACCEPT_BATCH 64   /* accepts per wake-up, so a flood of connects cannot starve the open connections */
+#define ACCEPT_PAUSE_MS 100
+#define MAX_CONNS (1 << 20)
+
+/* A connection is in one state at a time. */
+enum state {
+    C_FREE,  /* closed; the slot waits for its descriptor number to come back */
+    C_SEED,  /* seed wire: waiting for the one recv() */
+    C_READ,  /* http: reading and parsing requests, replying as each is complete */
+    C_DELAY, /* --delay: the reply is queued, the connection waits D before going on */
+    C_FLUSH, /* the last reply is queued; close (or linger) once it is sent */
+    C_DRAIN, /* after an error: writes shut down, reading and discarding until EOF */
+};
+
+/* after says where a reply leaves the connection. */
+enum after { KEEP, CLOSE, LINGER };
+
+/* A timer list holds connections whose deadlines are all now+ms when armed:
+ * one duration per list, so that appending keeps it sorted, and arming,
+ * stopping and finding the next deadline are O(1). */
+struct timer_list {
+    struct conn *head, *tail;
+    long ms;
+};
+
+struct conn {
+    int fd;
+    int mask;         /* what the poller watches fd for */
+    enum state state;
+    enum after after; /* what the last reply queued asked for */
+    int eof;          /* the client has shut down its side */
+    struct http_parser parser;
+    long deadline;
+    struct timer_list *timers; /* the list it is on, or NULL */
+    struct conn *prev, *next;  /* on that list */
+    size_t drained;
+    size_t in_off, in_len, out_off, out_len;
+    char in[IN_SIZE];
+    char out[OUT_SIZE];
+};
+
+int loop_block;
+
+enum { FLAG_BLOCK = 256 };
+const struct option loop_flags[] = {
+    {"block", no_argument, NULL, FLAG_BLOCK},
+    {0},
+};
+const char loop_usage[] =
+    "  --block           the delay blocks the whole loop (nanosleep), not only\n"
+    "                    its connection (a timer)\n";
+
+int on_loop_flag(int id, const char *arg) {
+    (void)arg;
+    if (id != FLAG_BLOCK) return 0;
+    loop_block = 1;
+    return 1;
+}
+
+/* The loop's state: one loop per process, so plain statics. */
+static const struct options *opts;
+static char server[80];          /* "serverlab-epoll" */
+static int listener_fd;
+static struct conn **conns;      /* by descriptor number */
+static int nconns;
+static long now;                 /* monotonic ms, read once per wake-up */
+static struct timer_list idle_timers;  /* http: between requests, or a request's deadline */
+static struct timer_list delay_timers; /* --delay */
+static struct timer_list drain_timers = {.ms = LINGER_MS};
+static long accept_resume;       /* when to accept again after EMFILE; 0: accepting */
+static unsigned long accept_failures;
+
+static void timer_stop(struct conn *c) {
+    struct timer_list *l = c->timers;
+    if (!l) return;
+    if (c->prev) c->prev->next = c->next;
+    else l->head = c->next;
+    if (c->next) c->next->prev = c->prev;
+    else l->tail = c->prev;
+    c->prev = c->next = NULL;
+    c->timers = NULL;
+}
+
+/* timer_start (re)arms c's one timer at now + l->ms; a list of 0 ms is
+ * "no timeout" (--idle-timeout 0, and the seed wire). */
+static void timer_start(struct conn *c, struct timer_list *l) {
+    timer_stop(c);
+    if (l->ms <= 0) return;
+    c->deadline = now + l->ms;
+    c->timers = l;
+    c->prev = l->tail;
+    if (l->tail) l->tail->next = c;
+    else l->head = c;
+    l->tail = c;
+}
+
+static void conn_close(struct conn *c) {
+    timer_stop(c);
+    if (c->mask) poller_watch(c->fd, c->mask, 0);
+    close(c->fd);
+    c->mask = 0;
+    c->state = C_FREE;
+}
+
+static size_t out_room(struct conn *c) {
+    if (c->out_off > 0 && OUT_SIZE - c->out_len < HTTP_REPLY_MAX) {
+        memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+        c->out_len -= c->out_off;
+        c->out_off = 0;
+    }
+    return OUT_SIZE - c->out_len;
+}
+
+/* flush sends what is queued, in one send() per batch of replies.
+ * Returns -1 if the connection is dead. */
+static int flush(struct conn *c) {
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue; /* a handler ran before anything was sent */
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0; /* full: EV_WRITE resumes */
+        if (n < 0) return -1;
+        c->out_off += (size_t)n;
+    }
+    c->out_off = c->out_len = 0;
+    return 0;
+}
+
+/* delay_over moves on after a reply (and its delay): to the next request,
+ * or towards the close. The idle timer then bounds both. */
+static void delay_over(struct conn *c) {
+    c->state = c->after == KEEP ? C_READ : C_FLUSH;
+    timer_start(c, &idle_timers);
+}
+
+/* replied starts what follows a queued reply: reply, delay, then next or close. */
+static void replied(struct conn *c, enum after after) {
+    c->after = after;
+    if (opts->delay_ms > 0 && !loop_block) {
+        c->state = C_DELAY; /* reads stop: the next request waits out the delay */
+        timer_start(c, &delay_timers);
+        return;
+    }
+    if (opts->delay_ms > 0) {
+        /* --block: the reply leaves, then the whole loop sleeps, and every
+         * other connection with it. A failed send shows in settle(). */
+        flush(c);
+        pause_ms(opts->delay_ms);
+        now = monotonic_ms();
+    }
+    delay_over(c);
+}
+
+static void respond(struct conn *c, int status, int head, int keep_alive) {
+    c->out_len += http_reply(c->out + c->out_len, status, head, keep_alive, server, http_date());
+}
+
+/* process parses what has been read and queues a reply per request, in
+ * order, until the input is used up, a reply asks to wait or close, or
+ * the output is full (back-pressure: reading resumes once it drains). */
+static void process(struct conn *c) {
+    while (c->state == C_READ && c->in_off < c->in_len && out_room(c) >= HTTP_REPLY_MAX) {
+        struct http_request req;
+        size_t used;
+        int was_started = http_parser_started(&c->parser);
+        enum http_result r = http_parse(&c->parser, c->in + c->in_off, c->in_len - c->in_off, &used, &req);
+        c->in_off += used;
+        /* A request's deadline is set when it begins and not moved after. */
+        if (!was_started && http_parser_started(&c->parser)) timer_start(c, &idle_timers);
+        if (r == HTTP_NEED_MORE) break;
+        if (r == HTTP_REQUEST) {
+            respond(c, http_route(&req), req.method == HTTP_HEAD, req.keep_alive);
+            replied(c, req.keep_alive ? KEEP : CLOSE);
+        } else {
+            respond(c, r, http_parser_method(&c->parser) == HTTP_HEAD, 0);
+            replied(c, LINGER);
+        }
+    }
+    if (c->in_off == c->in_len) {
+        c->in_off = c->in_len = 0;
+    } else if (c->in_off > 0) {
+        memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+        c->in_len -= c->in_off;
+        c->in_off = 0;
+    }
+}
+
+/* want is what c waits for in its state. */
+static int want(const struct conn *c) {
+    int m = 0;
+    switch (c->state) {
+    case C_SEED:
+    case C_DRAIN: m = EV_READ; break;
+    case C_READ:
+        if (!c->eof && c->in_len < IN_SIZE && OUT_SIZE - c->out_len + c->out_off >= HTTP_REPLY_MAX)
+            m = EV_READ;
+        break;
+    default: break; /* C_DELAY, C_FLUSH: nothing to read now */
+    }
+    if (c->out_off < c->out_len) m |= EV_WRITE;
+    return m;
+}
+
+/* settle runs after anything happened to c: parse, send, close if done,
+ * and tell the poller what c waits for now. */
+static void settle(struct conn *c) {
+    if (c->state == C_READ) process(c);
+    if (flush(c) < 0) {
+        conn_close(c);
+        return;
+    }
+    if (c->state == C_READ && c->eof && c->in_len == 0) {
+        /* The client has shut down its side: what it asked is answered. */
+        c->after = CLOSE;
+        c->state = C_FLUSH;
+    }
+    if (c->state == C_FLUSH && c->out_len == 0) {
+        if (c->after != LINGER || shutdown(c->fd, SHUT_WR) < 0) {
+            conn_close(c);
+            return;
+        }
+        /* The reply is out; its FIN follows it. What the client still sends
+         * is read and dropped, so that close() does not answer it with RST. */
+        c->state = C_DRAIN;
+        c->drained = 0;
+        timer_start(c, &drain_timers);
+    }
+    int mask = want(c);
+    if (mask != c->mask) {
+        if (poller_watch(c->fd, c->mask, mask) < 0) {
+            conn_close(c);
+            return;
+        }
+        c->mask = mask;
+    }
+}
+
+/* receive reads into c->in; returns the byte count, 0 at EOF, or -1 when
+ * there is nothing to read yet (EAGAIN: a readiness another event used up;
+ * EINTR: a handler ran) and -2 on an error (ECONNRESET: the client is gone). */
+static ssize_t receive(struct conn *c, size_t max) {
+    ssize_t n = recv(c->fd, c->in + c->in_len, max, 0);
+    if (n >= 0) return n;
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+}
+
+static void on_event(struct conn *c, int ev) {
+    if (c->state == C_FREE) return; /* closed earlier in this wake-up: a stale event */
+    if (ev & EV_READ) {
+        ssize_t n;
+        switch (c->state) {
+        case C_SEED:
+            /* The article's one recv() of up to 1024 bytes: a request,
+             * garbage, EOF or an error all get the reply. */
+            if (receive(c, 1024) == -1) break;
+            memcpy(c->out, HTTP_SEED_REPLY, sizeof HTTP_SEED_REPLY - 1);
+            c->out_len = sizeof HTTP_SEED_REPLY - 1;
+            c->in_len = 0;
+            replied(c, CLOSE);
+            break;
+        case C_READ:
+            n = receive(c, IN_SIZE - c->in_len);
+            if (n == -2) {
+                conn_close(c);
+                return;
+            }
+            if (n == 0) c->eof = 1;
+            if (n > 0) c->in_len += (size_t)n;
+            break;
+        case C_DRAIN:
+            c->in_len = 0;
+            n = receive(c, IN_SIZE);
+            if (n == -1) break;
+            if (n <= 0 || (c->drained += (size_t)n) >= LINGER_MAX_BYTES) {
+                conn_close(c);
+                return;
+            }
+            break;
+        default: break; /* not reading now: a stale event */
+        }
+    }
+    settle(c);
+}
+
+static void on_timer(struct conn *c) {
+    switch (c->state) {
+    case C_DELAY: delay_over(c); break;
+    case C_READ:
+        /* Idle between requests: close without a word. In the middle of
+         * one: 408, unless the client is not even reading its replies. */
+        if (!http_parser_started(&c->parser) || out_room(c) < HTTP_REPLY_MAX) {
+            conn_close(c);
+            return;
+        }
+        respond(c, HTTP_TIMEOUT, http_parser_method(&c->parser) == HTTP_HEAD, 0);
+        replied(c, LINGER);
+        break;
+    default: /* C_FLUSH: the client reads nothing; C_DRAIN: the second is up */
+        conn_close(c);
+        return;
+    }
+    settle(c);
+}
+
+static void conn_open(int fd) {
+    if (fd >= nconns) { /* RLIMIT_NOFILE was raised from outside after start */
+        log_line("accept fd=%d beyond the table of %d: closed", fd, nconns);
+        close(fd);
+        return;
+    }
+    if (poller_watch(fd, 0, EV_READ) < 0) { /* select: fd >= FD_SETSIZE */
+        close(fd);
+        return;
+    }
+    struct conn *c = conns[fd];
+    if (!c && !(c = conns[fd] = malloc(sizeof *c))) {
+        log_error("malloc", errno, NULL);
+        poller_watch(fd, EV_READ, 0);
+        close(fd);
+        return;
+    }
+    /* Slots are kept and reused: no allocation per connection once warm,
+     * and none per request ever. */
+    c->fd = fd;
+    c->mask = EV_READ;
+    c->state = opts->wire == WIRE_SEED ? C_SEED : C_READ;
+    c->after = KEEP;
+    c->eof = 0;
+    c->timers = NULL;
+    c->prev = c->next = NULL;
+    c->in_off = c->in_len = c->out_off = c->out_len = 0;
+    http_parser_init(&c->parser);
+    timer_start(c, &idle_timers);
+}
+
+static void accept_clients(void) {
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int fd = accept4(listener_fd, NULL, NULL, SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return; /* the queue is empty */
+            /* EINTR: a handler ran; ECONNABORTED: the client left while queued. */
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* The listener stays readable, so accepting again at once
+                 * would spin: stop watching it for a while. The clients
+                 * wait in the backlog meanwhile. */
+                if (accept_failures++ % 1000 == 0) {
+                    char tail[48];
+                    snprintf(tail, sizeof tail, "pausing count=%lu", accept_failures);
+                    log_error("accept", errno, tail);
+                }
+                poller_watch(listener_fd, EV_READ, 0);
+                accept_resume = now + ACCEPT_PAUSE_MS;
+                return;
+            }
+            die("accept");
+        }
+        log_line(LOG_ACCEPT "%d", fd);
+        conn_open(fd);
+    }
+}
+
+/* next_timeout is how long the poller may wait: until the first deadline,
+ * or for ever (-1) if there is none. */
+static long next_timeout(void) {
+    struct timer_list *lists[] = {&idle_timers, &delay_timers, &drain_timers};
+    long first = accept_resume;
+    for (int i = 0; i < 3; i++) {
+        long d = lists[i]->head ? lists[i]->head->deadline : 0;
+        if (d && (!first || d < first)) first = d;
+    }
+    if (!first) return -1;
+    return first > now ? first - now : 0;
+}
+
+static void expire(void) {
+    struct timer_list *lists[] = {&idle_timers, &delay_timers, &drain_timers};
+    for (int i = 0; i < 3; i++) {
+        struct conn *c;
+        /* on_timer may re-arm c, but at now + ms, behind this loop's end. */
+        while ((c = lists[i]->head) && c->deadline <= now) {
+            timer_stop(c);
+            on_timer(c);
+        }
+    }
+    if (accept_resume && accept_resume <= now) {
+        if (poller_watch(listener_fd, 0, EV_READ) < 0) exit(1); /* the poller said why */
+        accept_resume = 0;
+    }
+}
+
+void event_loop(int listener, const struct options *o) {
+    static struct fired fired[MAX_FIRED];
+    struct rlimit rl;
+    opts = o;
+    listener_fd = listener;
+    snprintf(server, sizeof server, "serverlab-%s", o->model);
+    idle_timers.ms = o->wire == WIRE_HTTP ? o->idle_ms : 0; /* the seed blocks for ever */
+    delay_timers.ms = o->delay_ms;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) die("getrlimit");
+    nconns = rl.rlim_cur > MAX_CONNS ? MAX_CONNS : (int)rl.rlim_cur;
+    if (!(conns = calloc((size_t)nconns, sizeof *conns))) die("calloc");
+    if (poller_watch(listener, 0, EV_READ) < 0) exit(1); /* the poller said why */
+    now = monotonic_ms();
+
+    for (;;) {
+        int n = poller_wait(fired, MAX_FIRED, next_timeout());
+        now = monotonic_ms();
+        for (int i = 0; i < n; i++) {
+            int fd = fired[i].fd;
+            if (fd == listener) accept_clients();
+            else if (fd < nconns && conns[fd]) on_event(conns[fd], fired[i].mask);
+        }
+        expire();
+    }
+}
