@@ -53,14 +53,23 @@ EXPOSE 8888
 ENTRYPOINT ["/threads"]
 CMD ["--port", "8888"]
 
-# The lab: CLI, harness and agent in one static Go binary. It comes after
-# the specimens so that building them never waits for Go modules.
+# Go: the lab (CLI, harness and agent in one static binary) and the
+# goroutines specimen. It comes after the C specimens so that building them
+# never waits for Go modules.
 FROM ${BUILDER} AS build-go
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY harness/ harness/
-RUN CGO_ENABLED=0 go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/lab ./harness/cmd/lab
+COPY servers/go/ servers/go/
+RUN CGO_ENABLED=0 go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/ ./harness/cmd/lab ./servers/go/goroutines
+
+FROM scratch AS goroutines
+COPY --from=build-go /out/goroutines /goroutines
+USER 10001:10001
+EXPOSE 8888
+ENTRYPOINT ["/goroutines"]
+CMD ["--port", "8888"]
 
 FROM scratch AS lab
 COPY --from=build-go /out/lab /lab
