@@ -30,6 +30,14 @@ type Process struct {
 	// them in /proc/<pid>/limits (-1: unlimited or unread).
 	NoFile int64 `json:"nofile"`
 	NProc  int64 `json:"nproc"`
+	// RSS is the resident set in bytes (0 for a zombie).
+	RSS int64 `json:"rss"`
+	// Cmdline is the command line, arguments joined by spaces, as ps shows
+	// it; empty for a zombie, whose memory is gone.
+	Cmdline string `json:"cmdline,omitempty"`
+	// Sockets are the inodes of the sockets among its descriptors: the
+	// link between a process and a connection in /proc/net/tcp.
+	Sockets []uint64 `json:"sockets,omitempty"`
 }
 
 // Zombie says whether the process has exited and waits to be reaped.
@@ -46,11 +54,15 @@ type Snapshot struct {
 	// /proc/loadavg, which no namespace confines: it shows whether a fork
 	// storm stayed inside its container's limits.
 	HostTasks int `json:"host_tasks"`
+	// TCP lists the connections of the network namespace to or from the
+	// specimens' port, each with the inode of its socket.
+	TCP []TCPConn `json:"tcp,omitempty"`
 }
 
-// Read takes a snapshot of the processes under root (normally /proc).
-// Processes that exit while it reads are skipped.
-func Read(root string) (Snapshot, error) {
+// Read takes a snapshot of the processes under root (normally /proc); with
+// a port, also of the TCP connections to or from it and of each process's
+// socket inodes. Processes that exit while it reads are skipped.
+func Read(root string, port int) (Snapshot, error) {
 	s := Snapshot{Taken: time.Now()}
 	entries, err := os.ReadDir(root)
 	if err != nil {
@@ -61,7 +73,7 @@ func Read(root string) (Snapshot, error) {
 		if err != nil {
 			continue
 		}
-		p, err := readProcess(filepath.Join(root, e.Name()), pid)
+		p, err := readProcess(filepath.Join(root, e.Name()), pid, port != 0)
 		if err != nil {
 			continue // gone between ReadDir and here
 		}
@@ -74,7 +86,26 @@ func Read(root string) (Snapshot, error) {
 	if b, err := os.ReadFile(filepath.Join(root, "loadavg")); err == nil {
 		s.HostTasks = parseLoadavgTasks(b)
 	}
+	s.TCP = readTCP(root, port)
 	return s, nil
+}
+
+// socketInodes returns the inodes of the descriptors in dir that are
+// sockets: their link reads "socket:[inode]".
+func socketInodes(dir string, fds []os.DirEntry) []uint64 {
+	var out []uint64
+	for _, fd := range fds {
+		link, err := os.Readlink(filepath.Join(dir, fd.Name()))
+		if err != nil {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(link, "socket:["); ok {
+			if n, err := strconv.ParseUint(strings.TrimSuffix(rest, "]"), 10, 64); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // parseLoadavgTasks returns the total of "running/total", the fourth field
@@ -92,7 +123,8 @@ func parseLoadavgTasks(b []byte) int {
 	return n
 }
 
-func readProcess(dir string, pid int) (Process, error) {
+// readProcess reads one process; with sockets, also its socket inodes.
+func readProcess(dir string, pid int, sockets bool) (Process, error) {
 	p := Process{PID: pid, UID: -1, FDs: -1}
 	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
 	if err != nil {
@@ -106,6 +138,12 @@ func readProcess(dir string, pid int) (Process, error) {
 	}
 	if fds, err := os.ReadDir(filepath.Join(dir, "fd")); err == nil {
 		p.FDs = len(fds)
+		if sockets {
+			p.Sockets = socketInodes(filepath.Join(dir, "fd"), fds)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
+		p.Cmdline = strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
 	}
 	p.NoFile, p.NProc = -1, -1
 	if limits, err := os.ReadFile(filepath.Join(dir, "limits")); err == nil {
@@ -146,7 +184,9 @@ func parseStat(b []byte, p *Process) error {
 	}
 	p.Comm = string(b[open+1 : end])
 	f := strings.Fields(string(b[end+1:]))
-	// f[0] is field 3 (state), f[1] field 4 (ppid), f[17] field 20 (num_threads).
+	// f[0] is field 3 (state), f[1] field 4 (ppid), f[17] field 20
+	// (num_threads), f[21] field 24 (rss, in pages; kernels always write it,
+	// but it is not needed to judge anything).
 	if len(f) < 18 {
 		return fmt.Errorf("parse stat: %d fields after comm", len(f))
 	}
@@ -157,6 +197,11 @@ func parseStat(b []byte, p *Process) error {
 	}
 	if p.Threads, err = strconv.Atoi(f[17]); err != nil {
 		return fmt.Errorf("parse stat threads: %w", err)
+	}
+	if len(f) > 21 {
+		if pages, err := strconv.ParseInt(f[21], 10, 64); err == nil {
+			p.RSS = pages * int64(os.Getpagesize())
+		}
 	}
 	return nil
 }
@@ -179,6 +224,30 @@ func parseUID(b []byte) int {
 // Children returns the processes whose parent is pid.
 func (s Snapshot) Children(pid int) []Process {
 	return s.filter(func(p Process) bool { return p.PPID == pid })
+}
+
+// Tree returns pid and every descendant of it, parents before children.
+func (s Snapshot) Tree(pid int) []Process {
+	var out []Process
+	in := map[int]bool{pid: true}
+	for _, p := range s.Processes {
+		if p.PID == pid {
+			out = append(out, p)
+		}
+	}
+	// PIDs wrap, so a child may have a smaller PID than its parent: add
+	// whatever has a parent already in until nothing more comes in.
+	for grew := true; grew; {
+		grew = false
+		for _, p := range s.Processes {
+			if !in[p.PID] && in[p.PPID] {
+				in[p.PID] = true
+				out = append(out, p)
+				grew = true
+			}
+		}
+	}
+	return out
 }
 
 // Zombies returns the zombies among pid's children.

@@ -65,7 +65,18 @@ func writeFakeProc(t *testing.T, root string, tasks []fakeTask) {
 			t.Fatal(err)
 		}
 		for fd := 0; fd < task.FDs; fd++ {
+			if fd < len(task.Sockets) {
+				// as the kernel shows a socket descriptor
+				link := fmt.Sprintf("socket:[%d]", task.Sockets[fd])
+				if err := os.Symlink(link, filepath.Join(dir, "fd", strconv.Itoa(fd))); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
 			write(t, filepath.Join(dir, "fd", strconv.Itoa(fd)), "")
+		}
+		if task.Cmdline != "" {
+			write(t, filepath.Join(dir, "cmdline"), strings.ReplaceAll(task.Cmdline, " ", "\x00")+"\x00")
 		}
 	}
 }
@@ -87,7 +98,8 @@ func write(t *testing.T, path, content string) {
 var fakeTasks = []fakeTask{
 	{Process: Process{PID: 1, PPID: 0, Comm: "lab", State: "S", UID: 0, Threads: 5, FDs: 4, NoFile: 1024, NProc: -1}},
 	// The specimen: started into the namespace from outside, so PPID 0.
-	{Process: Process{PID: 7, PPID: 0, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 5, NoFile: 256, NProc: 400}},
+	{Process: Process{PID: 7, PPID: 0, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 5, NoFile: 256, NProc: 400,
+		Cmdline: "/forking --backlog 5 --port 8888", Sockets: []uint64{41234, 41240}}},
 	{Process: Process{PID: 8, PPID: 7, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 3, NoFile: 1024, NProc: -1}},
 	{Process: Process{PID: 9, PPID: 7, Comm: "forking", State: "Z", UID: 10005, Threads: 1, FDs: -1, NoFile: -1, NProc: -1}},
 	{Process: Process{PID: 10, PPID: 7, Comm: "forking", State: "Z", UID: 10005, Threads: 1, FDs: -1, NoFile: -1, NProc: -1}},
@@ -116,7 +128,7 @@ func fakeProc(t *testing.T) string {
 
 func fakeSnapshot(t *testing.T) Snapshot {
 	t.Helper()
-	s, err := Read(fakeProc(t))
+	s, err := Read(fakeProc(t), 8888)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +147,9 @@ func TestReadFakeProc(t *testing.T) {
 	s := fakeSnapshot(t)
 	var want []Process
 	for _, task := range fakeTasks {
-		want = append(want, task.Process)
+		p := task.Process
+		p.RSS = 181 * int64(os.Getpagesize()) // statLine's rss field
+		want = append(want, p)
 	}
 	if !reflect.DeepEqual(s.Processes, want) {
 		t.Errorf("Read() processes\n got %+v\nwant %+v", s.Processes, want)
@@ -151,7 +165,7 @@ func TestReadFakeProc(t *testing.T) {
 func TestReadWithoutSomaxconn(t *testing.T) {
 	root := t.TempDir()
 	writeFakeProc(t, root, fakeTasks[:1])
-	s, err := Read(root)
+	s, err := Read(root, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +176,7 @@ func TestReadWithoutSomaxconn(t *testing.T) {
 
 func TestReadMissingRoot(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "absent")
-	if _, err := Read(root); err == nil || !strings.Contains(err.Error(), root) {
+	if _, err := Read(root, 0); err == nil || !strings.Contains(err.Error(), root) {
 		t.Errorf("Read(%q) error %v, want one naming the root", root, err)
 	}
 }
@@ -175,7 +189,7 @@ func TestReadUnreadableStatus(t *testing.T) {
 		// The specimen: started into the namespace from outside, so PPID 0.
 		{Process: Process{PID: 7, PPID: 0, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 3}, noStatus: true},
 	})
-	s, err := Read(root)
+	s, err := Read(root, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +289,8 @@ func TestParseStat(t *testing.T) {
 	}{
 		// a plain line
 		{"plain", line("7 (forking) S 1", "1"), Process{Comm: "forking", State: "S", PPID: 1, Threads: 1}, false},
+		// rss, the 24th field, in pages
+		{"rss", line("7 (forking) S 1", "1 0 0 2 181"), Process{Comm: "forking", State: "S", PPID: 1, Threads: 1, RSS: 181 * int64(os.Getpagesize())}, false},
 		// spaces and parentheses inside the name: fields count from the last ')'
 		{"parens in comm", line("12 ((my) prog) R 1", "3"), Process{Comm: "(my) prog", State: "R", PPID: 1, Threads: 3}, false},
 		// a name that is a lone ')'
@@ -309,7 +325,7 @@ func TestParseStat(t *testing.T) {
 				t.Errorf("parseStat(%q) = %+v, nil; want an error", tt.stat, got)
 			case !tt.wantErr && err != nil:
 				t.Errorf("parseStat(%q) error %v, want none", tt.stat, err)
-			case !tt.wantErr && got != tt.want:
+			case !tt.wantErr && !reflect.DeepEqual(got, tt.want):
 				t.Errorf("parseStat(%q) = %+v, want %+v", tt.stat, got, tt.want)
 			}
 		})
@@ -347,7 +363,7 @@ func TestReadRealProc(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skipf("no procfs here: %v", err)
 	}
-	s, err := Read("/proc")
+	s, err := Read("/proc", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,11 +75,11 @@ func TestPresetArgsNeverSetPort(t *testing.T) {
 	}
 }
 
-func TestCommandEndsWithPort(t *testing.T) {
-	want := []string{"--port", strconv.Itoa(catalogue.Port)}
+func TestCommandEndsWithWireAndPort(t *testing.T) {
 	for _, p := range catalogue.Presets() {
+		want := []string{"--wire", p.Wire, "--port", strconv.Itoa(catalogue.Port)}
 		got := p.Command()
-		if len(got) != len(p.Args)+2 {
+		if len(got) != len(p.Args)+4 {
 			t.Errorf("preset %s: Command() = %q, want args %q then %q", p.Name, got, p.Args, want)
 			continue
 		}
@@ -88,6 +88,25 @@ func TestCommandEndsWithPort(t *testing.T) {
 		}
 		if tail := got[len(p.Args):]; !slices.Equal(tail, want) {
 			t.Errorf("preset %s: Command() ends with %q, want %q", p.Name, tail, want)
+		}
+	}
+}
+
+// TestArticlePresetsSpeakTheSeedWire: the presets named after the article's
+// programs answer as they did, so that curl and telnet behave as the
+// article says in the playground.
+func TestArticlePresetsSpeakTheSeedWire(t *testing.T) {
+	for _, p := range catalogue.Presets() {
+		if p.Wire != catalogue.WireSeed && p.Wire != catalogue.WireHTTP {
+			t.Errorf("preset %s: wire %q, want %s or %s", p.Name, p.Wire, catalogue.WireSeed, catalogue.WireHTTP)
+		}
+		if p.Article.Source != "" && p.Wire != catalogue.WireSeed {
+			t.Errorf("preset %s plays the article's %s: wire %q, want %q", p.Name, p.Article.Source, p.Wire, catalogue.WireSeed)
+		}
+		for _, a := range p.Args {
+			if a == "--wire" {
+				t.Errorf("preset %s: args %q set the wire; Command() adds it", p.Name, p.Args)
+			}
 		}
 	}
 }
@@ -120,7 +139,7 @@ func TestLookup(t *testing.T) {
 		// a specimen is found by name
 		{"specimen known", lookupSpecimen, "forking", false},
 		// an unknown specimen is an error
-		{"specimen unknown", lookupSpecimen, "threads", true},
+		{"specimen unknown", lookupSpecimen, "io_uring", true},
 		// a preset's name is not a specimen's
 		{"specimen preset name", lookupSpecimen, "webserver1", true},
 	}

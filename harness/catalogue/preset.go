@@ -10,8 +10,11 @@ import (
 type Preset struct {
 	Name     string   `json:"name"`     // the seed program's name, e.g. webserver3d
 	Specimen string   `json:"specimen"` // the specimen that runs it
-	Args     []string `json:"args"`     // the specimen's flags (never --port)
-	Limits   Limits   `json:"limits"`
+	Args     []string `json:"args"`     // the specimen's flags (never --port or --wire)
+	// Wire is what the specimen speaks: WireSeed, the article's bare reply
+	// to whatever arrives, or WireHTTP, conformant HTTP/1.1.
+	Wire   string `json:"wire"`
+	Limits Limits `json:"limits"`
 	// PlayPort is the 127.0.0.1 port the compose playground publishes it on.
 	PlayPort int    `json:"play_port"`
 	Lesson   string `json:"lesson"` // what the seed shows with it
@@ -45,35 +48,35 @@ func limitsFor(uid int, f func(*Limits)) Limits {
 
 var presets = []Preset{
 	{
-		Name: "webserver1", Specimen: "iterative", PlayPort: 8801,
+		Name: "webserver1", Specimen: "iterative", PlayPort: 8801, Wire: WireSeed,
 		Args:    []string{"--backlog", "1"},
 		Limits:  limitsFor(10001, nil),
 		Lesson:  "part 1: a hello server, one request at a time",
 		Article: Article{Source: "webserver1.py", Backlog: 1},
 	},
 	{
-		Name: "webserver3a", Specimen: "iterative", PlayPort: 8802,
+		Name: "webserver3a", Specimen: "iterative", PlayPort: 8802, Wire: WireSeed,
 		Args:    []string{"--backlog", "5"},
 		Limits:  limitsFor(10002, nil),
 		Lesson:  "an iterative server: the listen backlog holds waiting connections",
 		Article: Article{Source: "webserver3a.py", Backlog: 5},
 	},
 	{
-		Name: "webserver3b", Specimen: "iterative", PlayPort: 8803,
+		Name: "webserver3b", Specimen: "iterative", PlayPort: 8803, Wire: WireSeed,
 		Args:    []string{"--backlog", "5", "--delay", "2s"},
 		Limits:  limitsFor(10003, nil),
 		Lesson:  "one slow request blocks every client behind it",
 		Article: Article{Source: "webserver3b.py", Backlog: 5, Delay: 60 * time.Second},
 	},
 	{
-		Name: "webserver3c", Specimen: "forking", PlayPort: 8804,
+		Name: "webserver3c", Specimen: "forking", PlayPort: 8804, Wire: WireSeed,
 		Args:    []string{"--backlog", "5", "--delay", "2s"},
 		Limits:  limitsFor(10004, nil),
 		Lesson:  "fork() per connection: slow requests no longer queue, but children are never reaped",
 		Article: Article{Source: "webserver3c.py", Backlog: 5, Delay: 60 * time.Second},
 	},
 	{
-		Name: "webserver3d", Specimen: "forking", PlayPort: 8805,
+		Name: "webserver3d", Specimen: "forking", PlayPort: 8805, Wire: WireSeed,
 		Args: []string{"--backlog", "5", "--keep-client-fd"},
 		Limits: limitsFor(10005, func(l *Limits) {
 			l.NoFile, l.NProc, l.Pids = 256, 400, 400
@@ -83,14 +86,14 @@ var presets = []Preset{
 			Note: "the article also uses 3d with ulimit -u 400 to show zombies exhausting processes"},
 	},
 	{
-		Name: "webserver3e", Specimen: "forking", PlayPort: 8806,
+		Name: "webserver3e", Specimen: "forking", PlayPort: 8806, Wire: WireSeed,
 		Args:    []string{"--backlog", "5", "--delay", "1s", "--reap", "wait-once"},
 		Limits:  limitsFor(10006, nil),
 		Lesson:  "a SIGCHLD handler reaps children, and its signal interrupts accept(): the server dies with EINTR",
 		Article: Article{Source: "webserver3e.py", Backlog: 5, Delay: 3 * time.Second},
 	},
 	{
-		Name: "webserver3f", Specimen: "forking", PlayPort: 8807,
+		Name: "webserver3f", Specimen: "forking", PlayPort: 8807, Wire: WireSeed,
 		Args:   []string{"--backlog", "1024", "--reap", "wait-once", "--restart-accept"},
 		Limits: limitsFor(10007, nil),
 		Lesson: "accept() restarted on EINTR, but signals do not queue: one wait() per SIGCHLD leaves zombies",
@@ -98,7 +101,7 @@ var presets = []Preset{
 			Note: "the seed raised the backlog from 5 to 1024 in the same step as restarting accept(); the preset keeps both"},
 	},
 	{
-		Name: "webserver3g", Specimen: "forking", PlayPort: 8808,
+		Name: "webserver3g", Specimen: "forking", PlayPort: 8808, Wire: WireSeed,
 		Args:    []string{"--backlog", "1024", "--reap", "waitpid-loop", "--restart-accept"},
 		Limits:  limitsFor(10008, nil),
 		Lesson:  "a waitpid(-1, WNOHANG) loop in the handler reaps every child",
@@ -106,10 +109,47 @@ var presets = []Preset{
 	},
 }
 
-// Presets returns every preset in the seed's order.
+// models are the presets of the concurrency models the article does not
+// build: what its reader reaches for next. They speak HTTP/1.1.
+var models = []Preset{
+	{
+		Name: "select", Specimen: "select", PlayPort: 8811, Wire: WireHTTP,
+		Args:   []string{"--backlog", "128"},
+		Limits: limitsFor(10011, nil),
+		Lesson: "an event loop on select(): one process serves every connection, up to descriptor 1023",
+	},
+	{
+		Name: "epoll", Specimen: "epoll", PlayPort: 8812, Wire: WireHTTP,
+		Args:   []string{"--backlog", "1024"},
+		Limits: limitsFor(10012, nil),
+		Lesson: "an event loop on epoll: one process, keep-alive and pipelining, no descriptor ceiling but nofile",
+	},
+	{
+		Name: "prefork", Specimen: "prefork", PlayPort: 8813, Wire: WireHTTP,
+		Args:   []string{"--backlog", "128", "--workers", "4", "--accept", "blocking"},
+		Limits: limitsFor(10013, nil),
+		Lesson: "four workers forked at start, each accepting in turn",
+	},
+	{
+		Name: "threads", Specimen: "threads", PlayPort: 8814, Wire: WireHTTP,
+		Args:   []string{"--backlog", "128"},
+		Limits: limitsFor(10014, nil),
+		Lesson: "a thread per connection, each one a task the pids limit counts",
+	},
+	{
+		Name: "goroutines", Specimen: "goroutines", PlayPort: 8815, Wire: WireHTTP,
+		Args:   []string{"--backlog", "128"},
+		Limits: limitsFor(10015, nil),
+		Lesson: "a goroutine per connection: blocking code over Go's netpoller",
+	},
+}
+
+// Presets returns every preset: the seed's, in its order, then the other
+// models'.
 func Presets() []Preset {
-	out := make([]Preset, len(presets))
-	for i, p := range presets {
+	all := append(append([]Preset(nil), presets...), models...)
+	out := make([]Preset, len(all))
+	for i, p := range all {
 		p.Args = append([]string(nil), p.Args...)
 		out[i] = p
 	}
@@ -127,6 +167,14 @@ func LookupPreset(name string) (Preset, error) {
 }
 
 // Command is the specimen's full command line in its container.
-func (p Preset) Command() []string {
-	return append(append([]string(nil), p.Args...), "--port", fmt.Sprint(Port))
+func (p Preset) Command() []string { return CommandLine(p.Args, p.Wire) }
+
+// CommandLine is a specimen's command line: its flags, then the wire and
+// the port every specimen listens on.
+func CommandLine(args []string, wire string) []string {
+	out := append([]string(nil), args...)
+	if wire != "" {
+		out = append(out, "--wire", wire)
+	}
+	return append(out, "--port", fmt.Sprint(Port))
 }

@@ -18,6 +18,10 @@ const (
 	AgentTarget = "lab"
 	// Port is where every specimen listens inside its network namespace.
 	Port = 8888
+	// DefaultBuilder is the image the Dockerfile's build stage starts from
+	// when nothing else is said: a public Go image that has gcc. Offline
+	// machines set LAB_BUILDER=serverlab/builder:offline instead.
+	DefaultBuilder = "golang:1.26-bookworm"
 )
 
 // Specimen is one server program: one concurrency model, one source file,
@@ -27,6 +31,8 @@ type Specimen struct {
 	Language string `json:"language"` // c, go, python
 	Source   string `json:"source"`   // path from the repository root
 	Model    string `json:"model"`    // the concurrency model and its trade-off, one line
+	// Comm is the specimen's process name in /proc: how probes find it.
+	Comm string `json:"comm"`
 }
 
 // Image is the tag the specimen's image is built under.
@@ -40,13 +46,50 @@ var specimens = []Specimen{
 		Name:     "iterative",
 		Language: "c",
 		Source:   "servers/c/iterative.c",
+		Comm:     "iterative",
 		Model:    "one client at a time: simple, and one slow request blocks everyone behind it",
 	},
 	{
 		Name:     "forking",
 		Language: "c",
 		Source:   "servers/c/forking.c",
+		Comm:     "forking",
 		Model:    "a process per connection: concurrency from fork(), paid for in descriptors, processes and reaping",
+	},
+	{
+		Name:     "select",
+		Language: "c",
+		Source:   "servers/c/select.c",
+		Comm:     "select",
+		Model:    "one process, one select() loop: every connection at once, but no descriptor at or past FD_SETSIZE (1024)",
+	},
+	{
+		Name:     "epoll",
+		Language: "c",
+		Source:   "servers/c/epoll.c",
+		Comm:     "epoll",
+		Model:    "one process, one epoll loop: ten thousand idle connections for a few KiB each, and one blocking call stalls them all",
+	},
+	{
+		Name:     "prefork",
+		Language: "c",
+		Source:   "servers/c/prefork.c",
+		Comm:     "prefork",
+		Model:    "N workers forked at start, each serving one connection at a time: no fork per request, but N slow clients stop it",
+	},
+	{
+		Name:     "threads",
+		Language: "c",
+		Source:   "servers/c/threads.c",
+		Comm:     "threads",
+		Model:    "a thread per connection: cheap to start, but each holds a stack and a task the pids limit counts",
+	},
+	{
+		Name:     "goroutines",
+		Language: "go",
+		Source:   "servers/go/goroutines/main.go",
+		Comm:     "goroutines",
+		Model:    "a goroutine per connection over Go's netpoller: blocking code, epoll underneath",
 	},
 }
 

@@ -33,6 +33,8 @@ const (
 	// maxReply bounds what is kept of one reply: the specimens' replies are
 	// a few hundred bytes, and a client must not grow without bound.
 	maxReply = 64 << 10
+	// MaxHold bounds how long a connection may be held open.
+	MaxHold = 10 * time.Minute
 )
 
 // Options says whom to hit and how hard.
@@ -47,6 +49,14 @@ type Options struct {
 	// "GET <Path> HTTP/1.1" with bare LF line ends, as client3 sends it.
 	Request []byte
 	Path    string
+	// Hold keeps each connection open at least this long from its start:
+	// an idle keep-alive client after its reply, or a stalled one that
+	// sent half a request and waits. 0 closes as soon as the reply is whole.
+	Hold time.Duration
+	// Every starts each client's connections this far apart, whether the
+	// one before has ended or not (a probe every 100 ms); 0 opens them one
+	// after another.
+	Every time.Duration
 }
 
 // Option changes Options.
@@ -73,6 +83,12 @@ func WithPath(path string) Option { return func(o *Options) { o.Path = path } }
 
 // WithRequest sends raw bytes instead of the seed's request.
 func WithRequest(raw []byte) Option { return func(o *Options) { o.Request = raw } }
+
+// WithHold keeps each connection open at least d from its start.
+func WithHold(d time.Duration) Option { return func(o *Options) { o.Hold = d } }
+
+// WithEvery starts each client's connections d apart.
+func WithEvery(d time.Duration) Option { return func(o *Options) { o.Every = d } }
 
 // NewOptions returns the defaults changed by opts.
 func NewOptions(opts ...Option) Options {
@@ -102,6 +118,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("ramp %v: must not be negative", o.Ramp)
 	case o.Timeout <= 0:
 		return fmt.Errorf("timeout %v: must be positive", o.Timeout)
+	case o.Hold < 0 || o.Hold > MaxHold:
+		return fmt.Errorf("hold %v: want 0 to %v", o.Hold, MaxHold)
+	case o.Every < 0:
+		return fmt.Errorf("every %v: must not be negative", o.Every)
 	case o.Port < 1 || o.Port > 65535:
 		return fmt.Errorf("port %d: out of range", o.Port)
 	case !loopback(o.Host):
@@ -148,6 +168,10 @@ func Run(ctx context.Context, o Options) <-chan Result {
 						return
 					}
 				}
+				if o.Every > 0 {
+					o.every(ctx, c, out)
+					return
+				}
 				for n := 0; n < o.Conns && ctx.Err() == nil; n++ {
 					r := o.connect(ctx)
 					r.Client, r.Conn = c, n
@@ -159,6 +183,31 @@ func Run(ctx context.Context, o Options) <-chan Result {
 		wg.Wait()
 	}()
 	return out
+}
+
+// every starts client c's connections o.Every apart, each on its own, so
+// that one the server leaves waiting does not delay the next.
+func (o Options) every(ctx context.Context, c int, out chan<- Result) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tick := time.NewTicker(o.Every)
+	defer tick.Stop()
+	for n := 0; n < o.Conns; n++ {
+		if n > 0 {
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+		wg.Add(1)
+		go func(n int) {
+			defer wg.Done()
+			r := o.connect(ctx)
+			r.Client, r.Conn = c, n
+			out <- r
+		}(n)
+	}
 }
 
 // connect makes one connection and classifies what became of it.
@@ -177,6 +226,9 @@ func (o Options) connect(ctx context.Context) Result {
 	}
 	defer conn.Close()
 	r.Connect = time.Since(r.Start)
+	if a, ok := conn.LocalAddr().(*net.TCPAddr); ok {
+		r.LocalPort = a.Port
+	}
 	_ = conn.SetDeadline(deadline)
 
 	if _, err := conn.Write(o.request()); err != nil {
@@ -185,6 +237,11 @@ func (o Options) connect(ctx context.Context) Result {
 		return r
 	}
 
+	// A held connection waits for its reply only until the hold ends: a
+	// stalled client's request never completes.
+	if o.Hold > 0 {
+		_ = conn.SetReadDeadline(r.Start.Add(min(o.Hold, o.Timeout)))
+	}
 	buf := make([]byte, 0, 512)
 	chunk := make([]byte, 4096)
 	for {
@@ -197,7 +254,10 @@ func (o Options) connect(ctx context.Context) Result {
 				buf = append(buf, chunk[:n]...)
 			}
 		}
-		if err == nil {
+		// A reply whose length is known is whole without EOF: an HTTP/1.1
+		// server keeps the connection for the next request. One without
+		// (the seed's) lasts until the server closes.
+		if err == nil && !Complete(buf) {
 			continue
 		}
 		r.Done = time.Since(r.Start)
@@ -206,15 +266,30 @@ func (o Options) connect(ctx context.Context) Result {
 			r.Status = rep.Status
 		}
 		switch {
-		case errors.Is(err, io.EOF) && len(buf) > 0:
+		case err == nil:
 			r.Outcome = Replied
+		case errors.Is(err, io.EOF) && len(buf) > 0:
+			r.Outcome, r.EOF = Replied, true
 		case errors.Is(err, io.EOF):
-			r.Outcome, r.Error = ClosedEmpty, "EOF before any reply"
+			r.Outcome, r.Error, r.EOF = ClosedEmpty, "EOF before any reply", true
+		case o.Hold > 0 && isTimeout(err) && len(buf) == 0:
+			r.Outcome = Held // as asked: the request never completed, nobody answered
 		default:
 			r.Outcome, r.Error = classify(err, len(buf) > 0)
 		}
+		if o.Hold > 0 && r.Outcome != Reset {
+			r.EOF = r.EOF || hold(conn, r.Start.Add(o.Hold))
+		}
 		return r
 	}
+}
+
+// hold keeps conn open until deadline, reading and dropping whatever comes,
+// and says whether the server closed it first.
+func hold(conn net.Conn, deadline time.Time) bool {
+	_ = conn.SetReadDeadline(deadline)
+	_, err := io.Copy(io.Discard, conn)
+	return err == nil // io.Copy reports EOF as success
 }
 
 // classify names a connection's failure; got says whether reply bytes came.

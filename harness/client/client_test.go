@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,9 @@ import (
 
 // reply is what the test servers send: a CRLF reply with a body.
 const reply = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!"
+
+// seedReply is the article's: no length, so it ends only at EOF.
+const seedReply = "HTTP/1.1 200 OK\n\nHello, World!\n"
 
 // shortTimeout is the per-connection timeout of the rows that wait it out.
 const shortTimeout = 300 * time.Millisecond
@@ -106,12 +110,21 @@ var (
 			io.WriteString(c, reply)
 		}
 	}
-	// replyAndHold replies but keeps the socket open (3d's parent copy).
-	replyAndHold = func(c net.Conn) {
+	// seedAndHold sends the seed's reply but keeps the socket open (3d's
+	// parent copy): without a length, the client waits for EOF.
+	seedAndHold = func(c net.Conn) {
+		if _, err := readRequest(c); err == nil {
+			io.WriteString(c, seedReply)
+		}
+		io.Copy(io.Discard, c) // until the client gives up and closes
+	}
+	// keepAlive replies with a length and keeps the connection for the
+	// next request, as HTTP/1.1 does.
+	keepAlive = func(c net.Conn) {
 		if _, err := readRequest(c); err == nil {
 			io.WriteString(c, reply)
 		}
-		io.Copy(io.Discard, c) // until the client gives up and closes
+		io.Copy(io.Discard, c)
 	}
 	// closeAtOnce accepts and closes without reading or writing.
 	closeAtOnce = func(c net.Conn) { c.Close() }
@@ -162,7 +175,9 @@ func TestRunOutcomes(t *testing.T) {
 		// reply then EOF: the only success
 		{"replied", replyAndClose, 2 * time.Second, []client.Outcome{client.Replied}, 200, 0, time.Second},
 		// the reply came but no EOF until the timeout: 3d's lesson
-		{"reply without eof", replyAndHold, shortTimeout, []client.Outcome{client.NoEOF}, 200, shortTimeout, shortTimeout + time.Second},
+		{"reply without eof", seedAndHold, shortTimeout, []client.Outcome{client.NoEOF}, 200, shortTimeout, shortTimeout + time.Second},
+		// a reply whose length is known is whole at once, EOF or not
+		{"keep-alive", keepAlive, 2 * time.Second, []client.Outcome{client.Replied}, 200, 0, shortTimeout},
 		// nobody listens: the kernel answers the SYN with RST
 		{"refused", nil, 2 * time.Second, []client.Outcome{client.Refused}, 0, 0, time.Second},
 		// Whether the request reached the server's socket before close()
@@ -210,8 +225,11 @@ func TestRunOutcomes(t *testing.T) {
 			if r.Connect > r.Done {
 				t.Errorf("connect %v after done %v", r.Connect, r.Done)
 			}
-			if r.Status == 200 && (r.FirstByte == 0 || r.Reply != reply) {
-				t.Errorf("first byte %v, reply %q; want a first byte time and reply %q", r.FirstByte, r.Reply, reply)
+			if r.Status == 200 && (r.FirstByte == 0 || (r.Reply != reply && r.Reply != seedReply)) {
+				t.Errorf("first byte %v, reply %q; want a first byte time and a test server's reply", r.FirstByte, r.Reply)
+			}
+			if r.Connect > 0 && r.LocalPort == 0 {
+				t.Errorf("connected, but no local port recorded")
 			}
 		})
 	}
@@ -444,19 +462,24 @@ func TestSummarize(t *testing.T) {
 	}{
 		// no results: zero counts, empty (not nil) maps
 		{"empty", nil, client.Summary{Outcomes: map[client.Outcome]int{}, Statuses: map[int]int{}}},
-		// outcomes counted, status 0 (no reply) not counted, the slowest kept
+		// outcomes counted, status 0 (no reply) not counted, the slowest
+		// kept; handshakes counted; the replies whose server had not closed
+		// (no EOF) were kept open, the reply without EOF was not: it never
+		// completed
 		{"mixed", []client.Result{
-			{Outcome: client.Replied, Status: 200, Done: 5 * ms},
-			{Outcome: client.Replied, Status: 200, Done: 7 * ms},
-			{Outcome: client.NoEOF, Status: 200, Done: 300 * ms},
-			{Outcome: client.Replied, Status: 503, Done: 2 * ms},
+			{Outcome: client.Replied, Status: 200, Done: 5 * ms, Connect: ms, EOF: true},
+			{Outcome: client.Replied, Status: 200, Done: 7 * ms, Connect: ms},
+			{Outcome: client.NoEOF, Status: 200, Done: 300 * ms, Connect: ms},
+			{Outcome: client.Replied, Status: 503, Done: 2 * ms, Connect: ms, EOF: true},
 			{Outcome: client.Refused, Done: ms},
-			{Outcome: client.TimedOut, Done: 250 * ms},
+			{Outcome: client.TimedOut, Done: 250 * ms, Connect: ms},
 		}, client.Summary{
-			Total:    6,
-			Outcomes: map[client.Outcome]int{client.Replied: 3, client.NoEOF: 1, client.Refused: 1, client.TimedOut: 1},
-			Statuses: map[int]int{200: 3, 503: 1},
-			Slowest:  300 * ms,
+			Total:     6,
+			Connected: 5,
+			KeptOpen:  1,
+			Outcomes:  map[client.Outcome]int{client.Replied: 3, client.NoEOF: 1, client.Refused: 1, client.TimedOut: 1},
+			Statuses:  map[int]int{200: 3, 503: 1},
+			Slowest:   300 * ms,
 		}},
 	}
 	for _, tt := range tests {
@@ -486,5 +509,76 @@ func TestSummaryWriteText(t *testing.T) {
 		"  slowest            300ms\n"
 	if got := b.String(); got != want {
 		t.Errorf("WriteText() =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestRunHold(t *testing.T) {
+	const hold = 400 * time.Millisecond
+	tests := []struct {
+		name    string
+		handle  func(net.Conn)
+		raw     string
+		want    client.Outcome
+		wantEOF bool
+	}{
+		// an idle keep-alive client: its reply, then open until the hold ends
+		{"idle after reply", keepAlive, "", client.Replied, false},
+		// the server closes during the hold: recorded
+		{"closed during hold", replyAndClose, "", client.Replied, true},
+		// a stalled client: half a request, no reply, held as asked
+		{"stalled", silent, "GET /hello HTTP/1.1\r\nHost: x\r\n", client.Held, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			port := serve(t, tt.handle)
+			opts := []client.Option{client.WithTarget("127.0.0.1", port), client.WithTimeout(2 * time.Second),
+				client.WithClients(1, 1), client.WithRamp(0), client.WithHold(hold)}
+			if tt.raw != "" {
+				opts = append(opts, client.WithRequest([]byte(tt.raw)))
+			}
+			start := time.Now()
+			rs := run(t, opts...)
+			took := time.Since(start)
+			if len(rs) != 1 {
+				t.Fatalf("got %d results, want 1", len(rs))
+			}
+			if r := rs[0]; r.Outcome != tt.want || r.EOF != tt.wantEOF {
+				t.Errorf("got outcome %s, eof %v (%q); want %s, eof %v", r.Outcome, r.EOF, r.Error, tt.want, tt.wantEOF)
+			}
+			if !tt.wantEOF && (took < hold || took > hold+time.Second) {
+				t.Errorf("the connection lasted %v, want about the %v hold", took, hold)
+			}
+		})
+	}
+}
+
+func TestRunEvery(t *testing.T) {
+	// A server that answers after 300 ms: connections every 100 ms must not
+	// wait for each other, so it holds several at once; one after another,
+	// it would never hold two.
+	var open, most atomic.Int32
+	port := serve(t, func(c net.Conn) {
+		defer c.Close()
+		n := open.Add(1)
+		defer open.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		if _, err := readRequest(c); err == nil {
+			time.Sleep(300 * time.Millisecond)
+			io.WriteString(c, reply)
+		}
+	})
+	rs := run(t, client.WithTarget("127.0.0.1", port), client.WithClients(1, 5), client.WithRamp(0),
+		client.WithEvery(100*time.Millisecond), client.WithTimeout(2*time.Second))
+	if len(rs) != 5 {
+		t.Fatalf("got %d results, want 5", len(rs))
+	}
+	for _, r := range rs {
+		if r.Outcome != client.Replied {
+			t.Errorf("conn %d: outcome %s, want replied", r.Conn, r.Outcome)
+		}
+	}
+	if got := most.Load(); got < 2 {
+		t.Errorf("the server held at most %d connection at once, want several: they must not wait for each other", got)
 	}
 }

@@ -58,3 +58,34 @@ func ParseReply(raw []byte) (Reply, error) {
 	}
 	return r, nil
 }
+
+// Complete says whether raw holds a whole reply whose end does not depend
+// on EOF: its header block has ended, and its body has the length its
+// Content-Length says, or its chunked body has its last chunk. A reply
+// without either (the seed's) is never complete before the server closes.
+func Complete(raw []byte) bool {
+	end, sep := bytes.Index(raw, []byte("\r\n\r\n")), 4
+	if lf := bytes.Index(raw, []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
+		end, sep = lf, 2
+	}
+	if end < 0 {
+		return false
+	}
+	body := raw[end+sep:]
+	for _, l := range strings.Split(strings.ReplaceAll(string(raw[:end]), "\r\n", "\n"), "\n")[1:] {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "content-length":
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			return err == nil && len(body) >= n
+		case "transfer-encoding":
+			if strings.EqualFold(strings.TrimSpace(v), "chunked") {
+				return bytes.HasSuffix(body, []byte("0\r\n\r\n"))
+			}
+		}
+	}
+	return false
+}

@@ -1,8 +1,10 @@
 package client_test
 
 import (
+	"encoding/base64"
 	"net/textproto"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -159,5 +161,57 @@ func TestParseReply(t *testing.T) {
 				t.Errorf("ParseReply(%q)\n got %+v\nwant %+v", tt.raw, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestComplete(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  string
+		want bool
+	}{
+		// a body as long as Content-Length says
+		{"length met", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", true},
+		// one byte short
+		{"length short", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhell", false},
+		// the header name in another case, bare LF line ends
+		{"case and LF", "HTTP/1.1 404 Not Found\ncontent-length: 0\n\n", true},
+		// the headers have not ended
+		{"headers cut", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", false},
+		// the seed's reply: no length, so only EOF ends it
+		{"seed", "HTTP/1.1 200 OK\n\nHello, World!\n", false},
+		// a chunked body with its last chunk
+		{"chunked done", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", true},
+		// a chunked body still coming
+		{"chunked open", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", false},
+		// a length that is not a number
+		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", false},
+		// nothing yet
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		if got := client.Complete([]byte(tt.raw)); got != tt.want {
+			t.Errorf("%s: Complete(%q) = %v, want %v", tt.name, tt.raw, got, tt.want)
+		}
+	}
+}
+
+// TestArgsCarryEveryByte: a raw request goes to the agent through an exec's
+// argv, where a NUL byte would end the argument; base64 carries it whole.
+func TestArgsCarryEveryByte(t *testing.T) {
+	raw := []byte("\x16\x03\x01\x00\xa5 not http\r\n\r\n")
+	o := client.NewOptions(client.WithRequest(raw))
+	args := o.Args()
+	for _, a := range args {
+		if strings.ContainsRune(a, 0) {
+			t.Errorf("argument %q holds a NUL byte", a)
+		}
+	}
+	i := slices.Index(args, "--"+client.FlagRaw64)
+	if i < 0 || i+1 >= len(args) {
+		t.Fatalf("Args() = %q, want --%s and the request", args, client.FlagRaw64)
+	}
+	if got, err := base64.StdEncoding.DecodeString(args[i+1]); err != nil || string(got) != string(raw) {
+		t.Errorf("the request came back as %q (%v), want %q", got, err, raw)
 	}
 }

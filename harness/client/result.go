@@ -20,10 +20,11 @@ const (
 	TimedOut    Outcome = "timed-out"         // no connection or no reply within the timeout
 	ClosedEmpty Outcome = "closed-no-reply"   // EOF before any byte of a reply
 	Failed      Outcome = "failed"            // anything else, e.g. the client's own EMFILE
+	Held        Outcome = "held"              // kept open as asked (Hold), with no reply: a stalled client
 )
 
 // Outcomes lists every outcome in display order.
-var Outcomes = []Outcome{Replied, NoEOF, Refused, Reset, TimedOut, ClosedEmpty, Failed}
+var Outcomes = []Outcome{Replied, NoEOF, Held, Refused, Reset, TimedOut, ClosedEmpty, Failed}
 
 // Result is one connection's record. Durations are from Start.
 type Result struct {
@@ -35,13 +36,28 @@ type Result struct {
 	FirstByte time.Duration `json:"first_byte_ns,omitempty"` // first reply byte
 	Done      time.Duration `json:"done_ns"`                 // EOF, error or timeout
 	Status    int           `json:"status,omitempty"`
-	Reply     string        `json:"reply,omitempty"` // raw bytes, bounded
-	Error     string        `json:"error,omitempty"`
+	// EOF says whether the server closed the connection: the seed's reply
+	// ends there, an HTTP/1.1 reply by its length, before any EOF.
+	EOF bool `json:"eof,omitempty"`
+	// LocalPort is the client's end: the specimen's socket of this
+	// connection is the one whose remote port it is.
+	LocalPort int    `json:"local_port,omitempty"`
+	Reply     string `json:"reply,omitempty"` // raw bytes, bounded
+	Error     string `json:"error,omitempty"`
 }
+
+// KeptOpen says whether the connection got its reply (or was held as
+// asked) and the server had not closed it when the client let go.
+func (r Result) KeptOpen() bool { return (r.Outcome == Replied || r.Outcome == Held) && !r.EOF }
 
 // Summary counts outcomes.
 type Summary struct {
-	Total    int             `json:"total"`
+	Total     int `json:"total"`
+	Connected int `json:"connected"` // handshakes that completed
+	// KeptOpen counts the connections that got their reply (or were held
+	// as asked) and that the server had not closed when the client let go:
+	// the idle connections a server held.
+	KeptOpen int             `json:"kept_open"`
 	Outcomes map[Outcome]int `json:"outcomes"`
 	Statuses map[int]int     `json:"statuses"`
 	Slowest  time.Duration   `json:"slowest_ns"`
@@ -52,6 +68,12 @@ func Summarize(results []Result) Summary {
 	s := Summary{Outcomes: map[Outcome]int{}, Statuses: map[int]int{}}
 	for _, r := range results {
 		s.Total++
+		if r.Connect > 0 {
+			s.Connected++
+		}
+		if r.KeptOpen() {
+			s.KeptOpen++
+		}
 		s.Outcomes[r.Outcome]++
 		if r.Status != 0 {
 			s.Statuses[r.Status]++

@@ -12,7 +12,6 @@ import (
 
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/compose"
-	"github.com/serverlab/serverlab/harness/runner"
 )
 
 // committed is the compose file at the repository root.
@@ -23,7 +22,7 @@ func TestComposeMatchesCommittedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := compose.Compose(catalogue.Presets(), runner.DefaultBuilder)
+	got := compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder)
 	if bytes.Equal(got, want) {
 		return
 	}
@@ -117,7 +116,7 @@ func wantService(p catalogue.Preset, builder string) service {
 }
 
 func TestComposeServices(t *testing.T) {
-	generated := compose.Compose(catalogue.Presets(), runner.DefaultBuilder)
+	generated := compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder)
 	onDisk, err := os.ReadFile(committed)
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +143,7 @@ func TestComposeServices(t *testing.T) {
 					t.Errorf("no service %s", p.Name)
 					continue
 				}
-				if want := wantService(p, runner.DefaultBuilder); !reflect.DeepEqual(got, want) {
+				if want := wantService(p, catalogue.DefaultBuilder); !reflect.DeepEqual(got, want) {
 					t.Errorf("service %s\n got %+v\nwant %+v", p.Name, got, want)
 				}
 			}
@@ -171,14 +170,14 @@ func TestComposeRoundTrip(t *testing.T) {
 		{"awkward args", with(func(p *catalogue.Preset) {
 			p.Name = "awkward"
 			p.Args = []string{"--msg", `say "hi", ok: [x] {y} # z`, `back\slash`, "tab\there", "ünï"}
-		}), runner.DefaultBuilder},
+		}), catalogue.DefaultBuilder},
 		// no args at all: only the port
-		{"no args", with(func(p *catalogue.Preset) { p.Name = "bare"; p.Args = nil }), runner.DefaultBuilder},
+		{"no args", with(func(p *catalogue.Preset) { p.Name = "bare"; p.Args = nil }), catalogue.DefaultBuilder},
 		// a fraction of a core and other limits
 		{"other limits", with(func(p *catalogue.Preset) {
 			p.Name = "small"
 			p.Limits.CPUs, p.Limits.Memory, p.Limits.NoFile, p.Limits.Pids = 0.25, 64<<20, 64, 32
-		}), runner.DefaultBuilder},
+		}), catalogue.DefaultBuilder},
 		// the offline builder ends up in the default of $LAB_BUILDER
 		{"offline builder", with(func(p *catalogue.Preset) { p.Name = "offline" }), "serverlab/builder:offline"},
 	}
@@ -200,7 +199,7 @@ func TestComposeRoundTrip(t *testing.T) {
 // it is the only one that starts), the suite as its command, the engine's
 // socket and the repository mounted, the builder passed through.
 func TestComposeLab(t *testing.T) {
-	f := parse(t, compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
+	f := parse(t, compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder))
 	lab, ok := f.Services["lab"]
 	if !ok {
 		t.Fatal("no lab service")
@@ -210,11 +209,11 @@ func TestComposeLab(t *testing.T) {
 	want.PullPolicy = "build" // compose v2: rebuilt on every up, so never stale
 	want.Build.Context = "."
 	want.Build.Target = catalogue.AgentTarget
-	want.Build.Args = map[string]string{"BUILDER": "${LAB_BUILDER:-" + runner.DefaultBuilder + "}"}
+	want.Build.Args = map[string]string{"BUILDER": "${LAB_BUILDER:-" + catalogue.DefaultBuilder + "}"}
 	want.Command = []string{"run"}
 	want.User = "0:0"
 	want.WorkingDir = "/src"
-	want.Environment = map[string]string{"LAB_BUILDER": "${LAB_BUILDER:-" + runner.DefaultBuilder + "}"}
+	want.Environment = map[string]string{"LAB_BUILDER": "${LAB_BUILDER:-" + catalogue.DefaultBuilder + "}"}
 	want.Volumes = []string{"/var/run/docker.sock:/var/run/docker.sock", ".:/src"}
 	want.StopGracePeriod = "30s"
 	if !reflect.DeepEqual(lab, want) {

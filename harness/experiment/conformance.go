@@ -6,24 +6,48 @@ import (
 	"strings"
 	"time"
 
+	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
 )
 
-// Labels of the hello experiment's steps, which Conformance reads.
-const (
-	StepHello1     = "hello-1"
-	StepHello2     = "hello-2"
-	StepNotFound   = "not-found"
-	StepBadRequest = "bad-request"
-	// HelloBody is the body every specimen sends for GET /hello.
-	HelloBody = "Hello, World!\n"
-)
-
-// Conformance checks a hello trial's replies the way TechEmpower's verifier
-// checks a plaintext test: status, Content-Type, a Content-Length that
-// matches the body, Server, a Date that is an IMF-fixdate, current, and
-// changes across requests seconds apart, and the body. It returns one line per failure.
+// Conformance checks a hello trial's replies for its wire (SeedConformance
+// or HTTPConformance) and returns one line per failure.
 func Conformance(t Trial) []string {
+	if t.Wire == catalogue.WireSeed {
+		return SeedConformance(t)
+	}
+	return HTTPConformance(t)
+}
+
+// SeedConformance checks that every connection got the article's reply,
+// byte for byte, whatever it sent. The reply has no length, so it ends at
+// EOF, or never, where the parent keeps the socket (3d's lesson).
+func SeedConformance(t Trial) []string {
+	var fails []string
+	for _, s := range t.Steps {
+		if s.Kind != StepClient {
+			continue
+		}
+		if len(s.Clients) == 0 {
+			fails = append(fails, fmt.Sprintf("%s: no connection", s.Label))
+		}
+		for _, r := range s.Clients {
+			switch {
+			case r.Outcome != client.Replied && r.Outcome != client.NoEOF:
+				fails = append(fails, fmt.Sprintf("%s: outcome %s (%s), want the reply", s.Label, r.Outcome, r.Error))
+			case r.Reply != catalogue.SeedReply:
+				fails = append(fails, fmt.Sprintf("%s: reply %q, want the seed's %q", s.Label, r.Reply, catalogue.SeedReply))
+			}
+		}
+	}
+	return fails
+}
+
+// HTTPConformance checks a hello trial's replies the way TechEmpower's
+// verifier checks a plaintext test: status, Content-Type, a Content-Length
+// that matches the body, Server, a Date that is an IMF-fixdate, current,
+// and changes across requests seconds apart, and the body.
+func HTTPConformance(t Trial) []string {
 	var fails []string
 	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
 	replies := map[string]client.Reply{}
@@ -60,8 +84,8 @@ func Conformance(t Trial) []string {
 		} else if skew := dateSkew(t, label, d); skew > maxDateSkew {
 			fail("%s: Date %q is %v away from when the reply came", label, d, skew)
 		}
-		if string(rep.Body) != HelloBody {
-			fail("%s: body %q, want %q", label, rep.Body, HelloBody)
+		if string(rep.Body) != catalogue.HelloBody {
+			fail("%s: body %q, want %q", label, rep.Body, catalogue.HelloBody)
 		}
 	}
 	if a, b := replies[StepHello1], replies[StepHello2]; a.Header != nil && b.Header != nil &&

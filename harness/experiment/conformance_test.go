@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
 )
 
@@ -26,7 +27,7 @@ func TestConformance(t *testing.T) {
 		// A Date an hour behind the moment the reply came.
 		{"stale Date", hello1, func(r *client.Result) { r.Start = r.Start.Add(time.Hour) },
 			[]string{`hello-1: Date "` + date1 + `" is 1h0m0.002s away from when the reply came`}},
-		{"wrong status", hello1, func(r *client.Result) { r.Reply = httpReply(500, date1, HelloBody) },
+		{"wrong status", hello1, func(r *client.Result) { r.Reply = httpReply(500, date1, catalogue.HelloBody) },
 			[]string{"hello-1: status 500, want 200"}},
 		{"no Content-Type", hello2, func(r *client.Result) {
 			r.Reply = strings.Replace(r.Reply, "Content-Type: text/plain; charset=utf-8\r\n", "", 1)
@@ -50,7 +51,7 @@ func TestConformance(t *testing.T) {
 		}, []string{`hello-2: Date "Thu, 26 Nov 2026 02:41:52 UTC" is not an IMF-fixdate`}},
 		// A Date frozen at the first reply's, as if it came at once (no skew).
 		{"same Date twice", hello2, func(r *client.Result) {
-			r.Reply, r.Start = httpReply(200, date1, HelloBody), r.Start.Add(-2*time.Second)
+			r.Reply, r.Start = httpReply(200, date1, catalogue.HelloBody), r.Start.Add(-2*time.Second)
 		},
 			[]string{`Date "` + date1 + `" did not change between hello-1 and hello-2`}},
 		// Same length, so only the body differs.
@@ -90,5 +91,36 @@ func TestConformanceNoConnection(t *testing.T) {
 	want := []string{"bad-request: no connection"}
 	if got := Conformance(tr); !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestSeedConformance(t *testing.T) {
+	seed := fake("forking").seedHello()
+	tests := []struct {
+		name   string
+		change func(r *client.Result)
+		fails  int
+	}{
+		// the article's bytes, then EOF
+		{"as the article", func(*client.Result) {}, 0},
+		// the reply, but the parent keeps the socket: 3d's lesson, still the right bytes
+		{"no EOF", func(r *client.Result) { r.Outcome, r.EOF = client.NoEOF, false }, 0},
+		// an HTTP/1.1 reply is not the seed's
+		{"http reply", func(r *client.Result) { r.Reply = httpReply(200, date1, catalogue.HelloBody) }, 1},
+		// CRLF where the article's source has bare LF
+		{"crlf", func(r *client.Result) { r.Reply = "HTTP/1.1 200 OK\r\n\r\nHello, World!\r\n" }, 1},
+		// nothing came back
+		{"closed", func(r *client.Result) { r.Outcome, r.Reply = client.ClosedEmpty, "" }, 1},
+	}
+	for _, tt := range tests {
+		f := seed
+		f.Steps = append([]Observation(nil), f.Steps...)
+		last := &f.Steps[len(f.Steps)-1]
+		last.Clients = append([]client.Result(nil), last.Clients...)
+		tt.change(&last.Clients[0])
+		f.Wire = catalogue.WireSeed
+		if got := Conformance(f.Trial); len(got) != tt.fails {
+			t.Errorf("%s: got %d failures %q, want %d", tt.name, len(got), got, tt.fails)
+		}
 	}
 }

@@ -1,8 +1,9 @@
-// Package experiment turns the seed's claims into experiments: declared as
-// data (which presets, which limits, which clients and timings, how many
-// trials, what to observe, what the seed predicts and with which
-// thresholds), run against specimens through the runner, and judged into a
-// verdict. Raw observations are kept so that any report can be redrawn.
+// Package experiment turns the seed's claims, and the lab's own about the
+// other concurrency models, into experiments: declared as data (which
+// presets, which limits, which clients and timings, how many trials, what
+// to observe, what is predicted and with which thresholds) and judged into a
+// verdict from recorded observations. It is data in, verdict out: no Docker,
+// no network, no clock. Running experiments is package trial's business.
 package experiment
 
 import (
@@ -12,24 +13,50 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 )
 
-// Experiment is one claim of the seed, made testable.
+// Experiment is one claim, made testable.
 type Experiment struct {
-	Name   string `json:"name"`
-	Title  string `json:"title"`
-	Claim  string `json:"claim"` // what the seed says will happen
-	Arms   []Arm  `json:"arms"`
-	Trials int    `json:"trials"`
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	// Seed is what the article says, in its own words, where the claim is
+	// the article's; empty for the lab's own experiments.
+	Seed *Quote `json:"seed,omitempty"`
+	// Predicts is the lab's prediction: sharper than the seed's, specific
+	// to Linux, with the numbers the checks hold it to.
+	Predicts string `json:"predicts"`
+	// Mechanism says in a few sentences why it happens.
+	Mechanism string `json:"mechanism"`
+	Arms      []Arm  `json:"arms"`
+	Trials    int    `json:"trials"`
 	// Checks decide the verdict: every one must hold for "reproduced".
 	Checks []Check `json:"checks"`
+	// SampleEvery is how often the specimen is sampled during each trial
+	// (processes, zombies, descriptors, cgroup CPU and memory); 0 means
+	// once a second.
+	SampleEvery time.Duration `json:"sample_every_ns,omitempty"`
+}
+
+// Quote is the article's own words and numbers, and where they stand.
+type Quote struct {
+	Words  string `json:"words"`
+	Source string `json:"source"` // e.g. "webserver3d.py" or "Part 3"
 }
 
 // Arm is one preset under one set of conditions.
 type Arm struct {
-	Name   string            `json:"name"`   // unique in the experiment, e.g. "3b" or "backlog-5"
-	Preset string            `json:"preset"` // catalogue preset
+	Name   string `json:"name"`   // unique in the experiment, e.g. "3b" or "backlog-5"
+	Preset string `json:"preset"` // catalogue preset
+	// Args replace the preset's flags when not nil (--wire and --port are
+	// added); Wire replaces its wire when set.
 	Args   []string          `json:"args,omitempty"`
+	Wire   string            `json:"wire,omitempty"`
 	Limits *catalogue.Limits `json:"limits,omitempty"` // nil: the preset's
-	Steps  []Step            `json:"steps"`
+	// Pin puts the specimen on CPU 0 and its agent, which generates the
+	// load, on CPU 1: on two cores, each has its own.
+	Pin bool `json:"pin,omitempty"`
+	// StandsIn names the article's program this arm plays when its preset
+	// is another one (3c standing in for 3d), for the report's departures.
+	StandsIn string `json:"stands_in,omitempty"`
+	Steps    []Step `json:"steps"`
 }
 
 // StepKind names what a step does.
@@ -40,15 +67,26 @@ const (
 	StepClient StepKind = "client" // run the lab's client in the agent
 	StepWait   StepKind = "wait"   // let time pass
 	StepProbe  StepKind = "probe"  // read /proc in the specimen's namespaces
+	StepAwait  StepKind = "await"  // wait for every background step to end
+	StepLoad   StepKind = "load"   // run the lab's load generator in the agent
 )
 
 // Step is one thing an arm does. Every arm is also probed right after its
-// specimen starts, and its logs and exit state are read at the end.
+// specimen starts, sampled throughout, and its logs and exit state are read
+// at the end.
 type Step struct {
 	Kind   StepKind      `json:"kind"`
 	Label  string        `json:"label"`
 	Client *ClientStep   `json:"client,omitempty"`
+	Load   *LoadStep     `json:"load,omitempty"`
 	Wait   time.Duration `json:"wait_ns,omitempty"`
+	// Background starts a client or load step and goes on with the next
+	// step at once, so that a probe can look while the clients wait; an
+	// await step, or the arm's end, waits for it.
+	Background bool `json:"background,omitempty"`
+	// Sockets has a probe also list the TCP connections of the specimen's
+	// port and each process's socket inodes.
+	Sockets bool `json:"sockets,omitempty"`
 }
 
 // ClientStep is a run of the lab's client.
@@ -59,9 +97,35 @@ type ClientStep struct {
 	Ramp    time.Duration `json:"ramp_ns"`
 	Path    string        `json:"path,omitempty"`
 	Raw     string        `json:"raw,omitempty"`
+	// Hold keeps each connection open this long after its reply, or after
+	// sending a partial Raw request, as idle or stalled clients do.
+	Hold time.Duration `json:"hold_ns,omitempty"`
+	// Every repeats each client's connections this far apart (a probe
+	// asking every 100 ms) instead of one after another.
+	Every time.Duration `json:"every_ns,omitempty"`
 	// Revive starts the specimen again first if it has exited, for arms
 	// that check replies of a preset whose lesson ends in its death (3e).
 	Revive bool `json:"revive,omitempty"`
+	// Summary keeps the counts of the connections' outcomes instead of a
+	// record per connection: ten thousand idle clients would make a record
+	// of megabytes.
+	Summary bool `json:"summary,omitempty"`
+}
+
+// LoadStep is a run of the lab's load generator against the specimen.
+type LoadStep struct {
+	Connections int           `json:"connections"`
+	Duration    time.Duration `json:"duration_ns"`
+	KeepAlive   bool          `json:"keepalive"`
+	// Rate, when set, is the open model: requests per second at constant
+	// intervals, latency from each request's intended start.
+	Rate int `json:"rate,omitempty"`
+	// RateOf and Fraction set the open model's rate from the capacity an
+	// earlier load step of the same trial measured (its label): Fraction
+	// of its requests per second.
+	RateOf   string  `json:"rate_of,omitempty"`
+	Fraction float64 `json:"fraction,omitempty"`
+	Path     string  `json:"path,omitempty"`
 }
 
 // Quantifier says over which trials a check must hold.
@@ -75,13 +139,19 @@ const (
 
 // Check is one prediction: metric (of arm, over trials) op value.
 type Check struct {
-	Arm    string     `json:"arm"`
-	Metric string     `json:"metric"`        // a name from Metrics
-	Arg    string     `json:"arg,omitempty"` // the metric's parameter, if it takes one
-	Op     string     `json:"op"`            // ==, !=, <=, >=, <, >
+	Arm    string `json:"arm"`
+	Metric string `json:"metric"`        // a name from Metrics
+	Arg    string `json:"arg,omitempty"` // the metric's parameter, if it takes one
+	// Step, when set, keeps only the connections of the client steps of
+	// that label: the probes among stalled clients.
+	Step string `json:"step,omitempty"`
+	// Versus, when set, names another arm: the check then holds the ratio
+	// of the metric in this arm to the metric in that one, trial by trial.
+	Versus string     `json:"versus,omitempty"`
+	Op     string     `json:"op"` // ==, !=, <=, >=, <, >
 	Value  float64    `json:"value"`
 	Over   Quantifier `json:"over"`
-	Why    string     `json:"why"` // the seed's reason, shown in the report
+	Why    string     `json:"why"` // the reason, shown in the report
 }
 
 // String renders the check as the report shows it.
@@ -90,7 +160,30 @@ func (c Check) String() string {
 	if c.Arg != "" {
 		m += fmt.Sprintf("(%s)", c.Arg)
 	}
+	if c.Step != "" {
+		m += fmt.Sprintf(" of %q", c.Step)
+	}
+	if c.Versus != "" {
+		return fmt.Sprintf("%s: %s / %s's %s %g in %s trial", c.Arm, m, c.Versus, c.Op, c.Value, c.Over)
+	}
 	return fmt.Sprintf("%s: %s %s %g in %s trial", c.Arm, m, c.Op, c.Value, c.Over)
+}
+
+// OfStep returns t with the connections of its client steps other than
+// label left out (probes, samples and logs stay); all of them when label is "".
+func OfStep(t Trial, label string) Trial {
+	if label == "" {
+		return t
+	}
+	steps := make([]Observation, 0, len(t.Steps))
+	for _, s := range t.Steps {
+		if s.Label != label {
+			s.Clients, s.Summary = nil, nil
+		}
+		steps = append(steps, s)
+	}
+	t.Steps = steps
+	return t
 }
 
 // Validate reports what makes the experiment unrunnable: unknown presets,
@@ -108,15 +201,23 @@ func (e Experiment) Validate() error {
 		if _, err := catalogue.LookupPreset(a.Preset); err != nil {
 			return fmt.Errorf("experiment %s arm %s: %w", e.Name, a.Name, err)
 		}
+		if a.Wire != "" && a.Wire != catalogue.WireSeed && a.Wire != catalogue.WireHTTP {
+			return fmt.Errorf("experiment %s arm %s: wire %q", e.Name, a.Name, a.Wire)
+		}
 		for _, s := range a.Steps {
-			if s.Kind == StepClient && s.Client == nil {
+			switch {
+			case s.Kind == StepClient && s.Client == nil:
 				return fmt.Errorf("experiment %s arm %s: client step %q has no client", e.Name, a.Name, s.Label)
+			case s.Kind == StepLoad && s.Load == nil:
+				return fmt.Errorf("experiment %s arm %s: load step %q has no load", e.Name, a.Name, s.Label)
+			case s.Background && s.Kind != StepClient && s.Kind != StepLoad:
+				return fmt.Errorf("experiment %s arm %s: only client and load steps run in the background, not %q", e.Name, a.Name, s.Label)
 			}
 		}
 	}
 	for _, c := range e.Checks {
-		if !arms[c.Arm] {
-			return fmt.Errorf("experiment %s: check on unknown arm %q", e.Name, c.Arm)
+		if !arms[c.Arm] || (c.Versus != "" && !arms[c.Versus]) {
+			return fmt.Errorf("experiment %s: check on unknown arm %q or %q", e.Name, c.Arm, c.Versus)
 		}
 		if _, ok := metrics[c.Metric]; !ok {
 			return fmt.Errorf("experiment %s: unknown metric %q", e.Name, c.Metric)
@@ -139,4 +240,34 @@ func (e Experiment) Arm(name string) (Arm, bool) {
 		}
 	}
 	return Arm{}, false
+}
+
+// Select returns e with only the arms of the given presets, and the checks on
+// them; it errors if none is left.
+func Select(e Experiment, presets []string) (Experiment, error) {
+	if len(presets) == 0 {
+		return e, nil
+	}
+	keep := map[string]bool{}
+	for _, p := range presets {
+		keep[p] = true
+	}
+	arms, checks := e.Arms[:0:0], e.Checks[:0:0]
+	names := map[string]bool{}
+	for _, a := range e.Arms {
+		if keep[a.Preset] {
+			arms = append(arms, a)
+			names[a.Name] = true
+		}
+	}
+	for _, c := range e.Checks {
+		if names[c.Arm] {
+			checks = append(checks, c)
+		}
+	}
+	if len(arms) == 0 {
+		return e, fmt.Errorf("experiment %s has no arm for %v", e.Name, presets)
+	}
+	e.Arms, e.Checks = arms, checks
+	return e, nil
 }

@@ -123,10 +123,88 @@ func TestMetrics(t *testing.T) {
 		{"emfile_margin", "", accepts.logs("accept fd=999"), 1},
 		{"emfile_margin", "", forking, -(catalogue.DefaultNoFile - 4)},
 		{"emfile_margin", "", noStart, noValue},
-		// 299 forks = min(400, 300) - 1.
-		{"process_limit_margin", "", forks, 0},
-		{"process_limit_margin", "", forks.logs("fork child=999", "fork child=1000"), 2},
-		{"process_limit_margin", "", forking, -(catalogue.DefaultPids - 1)},
+		// 299 forks = pids 300 - 1; nproc 400 leaves 100 more.
+		{"process_limit_margin", "pids", forks, 0},
+		{"process_limit_margin", "nproc", forks, -100},
+		{"process_limit_margin", "pids", forks.logs("fork child=999", "fork child=1000"), 2},
+		{"process_limit_margin", "pids", forking, -(catalogue.DefaultPids - 1)},
+		// Which limit: there is no default.
+		{"process_limit_margin", "", forks, noValue},
+		{"process_limit_margin", "ulimit", forks, noValue},
+		// forks - reaps - children at the last probe (a live child and 3 zombies)
+		{"log_zombie_gap", "", forking.reaped(4, 0).probe(3), 0},
+		{"log_zombie_gap", "", forking.reaped(4, 1).probe(3), -1},
+		{"log_zombie_gap", "", forking.reaped(6, 0).probe(3), 2},
+		{"log_zombie_gap", "", forking.reaped(4, 0), noValue},
+		// The peak over the samples, against the start.
+		{"fds_growth", "", forking.samples(SeriesFDs, 4, 90, 250, 3), 246},
+		{"fds_growth", "", forking.samples(SeriesFDs, 4, 4), 0},
+		{"fds_growth", "", forking, noValue},
+		{"fds_growth", "", noStart.samples(SeriesFDs, 4), noValue},
+		// No sample read the descriptors (the server gone).
+		{"fds_growth", "", forking.samples(SeriesFDs, -1, -1), noValue},
+		{"host_tasks_peak_growth", "", forking.samples(SeriesHostTasks, startTasks, startTasks+300, startTasks+2), 300},
+		{"host_tasks_peak_growth", "", forking, noValue},
+		{"host_tasks_peak_growth", "", noStart.samples(SeriesHostTasks, 500), noValue},
+		// Children that are not zombies, at the probe of that label.
+		{"live_children", "during", forking.probeAt("during", true), 0},
+		{"live_children", "after", forking.probe(2).relabel("after"), 1},
+		{"live_children", "nope", forking.probe(2), noValue},
+		// The server's end of the client's connection among its sockets.
+		{"holds_client_socket", "during", forking.probeAt("during", true).clients("1", conn(client.NoEOF, time.Millisecond, sec(3))), 1},
+		{"holds_client_socket", "during", forking.probeAt("during", false).clients("1", conn(client.Replied, time.Millisecond, sec(0.01))), 0},
+		// No client, or no such probe.
+		{"holds_client_socket", "during", forking.probeAt("during", true), noValue},
+		{"holds_client_socket", "later", forking.probeAt("during", true).clients("1", conn(client.NoEOF, time.Millisecond, sec(3))), noValue},
+		// A client that never connected has no port to match.
+		{"holds_client_socket", "during", forking.probeAt("during", true).clients("1", conn(client.TimedOut, 0, sec(3))), noValue},
+		// Replied, and whole within the bound.
+		{"replied_within", "50ms", forking.clients("p", conn(client.Replied, time.Millisecond, 10*time.Millisecond),
+			conn(client.Replied, time.Millisecond, sec(2)), conn(client.TimedOut, time.Millisecond, 10*time.Millisecond)), 1},
+		{"replied_within", "soon", three, noValue},
+		{"replied_within", "50ms", forking, noValue},
+		// A summary keeps no timings.
+		{"replied_within", "50ms", forking.summary(client.Summary{Total: 5}), noValue},
+		// Replied without the server's EOF: kept open; a summary's count adds.
+		{"kept_open", "", forking.clients("k", conn(client.Replied, time.Millisecond, sec(1)),
+			func() client.Result { r := conn(client.Replied, time.Millisecond, sec(1)); r.EOF = true; return r }()), 1},
+		{"kept_open", "", forking.summary(client.Summary{Total: 10, KeptOpen: 9}), 9},
+		{"kept_open", "", forking, noValue},
+		// The server, its live child and its zombies, at the probe of that label.
+		{"processes", "after", forking.probe(3), 5},
+		{"processes", "nope", forking.probe(3), noValue},
+		// Threads summed over the tree: the server's 1, the child's 1.
+		{"threads", "after", forking.probe(0), 2},
+		{"threads", "after", withThreads(forking.probe(0), 51), 52},
+		// Accepts per worker from prefork's log.
+		{"busiest_worker_share", "", fake("prefork").logs(workerLines(3, 1, 0, 0)...), 0.75},
+		{"busiest_worker_share", "", fake("prefork").logs(workerLines(1, 1, 1, 1)...), 0.25},
+		{"busiest_worker_share", "", forking, noValue},
+		{"workers_accepting", "", fake("prefork").logs(workerLines(3, 1, 0, 0)...), 2},
+		{"workers_accepting", "", forking, 0},
+		// Growth over the first sample, per connection kept open, in KiB.
+		{"rss_per_conn_kib", "10000 idle clients", forking.rssSamples(1, 11).summary(client.Summary{KeptOpen: 1024}), 10},
+		{"rss_per_conn_kib", "10000 idle clients", forking.rssSamples(1, 11), noValue},
+		{"rss_per_conn_kib", "10000 idle clients", forking.rssSamples(1, 11).summary(client.Summary{}), noValue},
+		{"rss_per_conn_kib", "10000 idle clients", forking.summary(client.Summary{KeptOpen: 3}), noValue},
+		{"memory_per_conn_kib", "10000 idle clients", forking.memorySamples(100, 120).summary(client.Summary{KeptOpen: 2048}), 10},
+		{"memory_per_conn_kib", "10000 idle clients", forking.rssSamples(1, 11).summary(client.Summary{KeptOpen: 1024}), noValue},
+		// A load step's figures, by its label.
+		{"rps", "c=64", forking.loadRun("c=64", 1000, 0, 2, 5*time.Millisecond), 1000},
+		{"rps", "c=4", forking.loadRun("c=64", 1000, 0, 2, 5*time.Millisecond), noValue},
+		{"load_errors", "c=64", forking.loadRun("c=64", 1000, 7, 2, 5*time.Millisecond), 7},
+		{"p99_ms", "c=64", forking.loadRun("c=64", 1000, 0, 2.5, 5*time.Millisecond), 2.5},
+		{"p99_ms", "c=64", forking.loadRun("c=64", 0, 5, 0, 0), noValue},
+		// 3000 requests (1000/s over 3 s) cost 15 ms of CPU: 5 µs each.
+		{"cpu_per_request_us", "c=64", forking.loadRun("c=64", 1000, 0, 2, 15*time.Millisecond), 5},
+		// The cgroup not read around the run.
+		{"cpu_per_request_us", "c=64", forking.loadRun("c=64", 1000, 0, 2, -1), noValue},
+		{"p99_growth", "90% over 50%", forking.loadRun("50%", 500, 0, 2, 0).loadRun("90%", 900, 0, 5, 0), 2.5},
+		{"p99_growth", "90%", forking.loadRun("50%", 500, 0, 2, 0).loadRun("90%", 900, 0, 5, 0), noValue},
+		{"p99_growth", "90% over 50%", forking.loadRun("90%", 900, 0, 5, 0), noValue},
+		// The pids cgroup's own count, at the last sample that read it.
+		{"pids_refused", "", forking.cgroupSample(0).cgroupSample(7), 7},
+		{"pids_refused", "", forking.samples(SeriesFDs, 4), noValue},
 		{"host_tasks_growth", "", forking.probe(0), 2},
 		{"host_tasks_growth", "", forking, noValue},
 		{"host_tasks_growth", "", withStart(forking.probe(0), func(s *agent.Snapshot) { s.HostTasks = 0 }), noValue},

@@ -6,12 +6,13 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
-	"github.com/serverlab/serverlab/harness/runner"
+	"github.com/serverlab/serverlab/harness/load"
 )
 
 // Record is one run of one experiment: what was declared, the environment,
 // every raw observation, each check's values and the verdict. It is what
-// results/<experiment>.json holds, and all a report needs.
+// results/<experiment>.json holds, and all a report needs. It is plain data:
+// judging and drawing it needs no engine.
 type Record struct {
 	Experiment  Experiment    `json:"experiment"`
 	Environment Environment   `json:"environment"`
@@ -20,16 +21,34 @@ type Record struct {
 	Trials      []Trial       `json:"trials"`
 	Checks      []CheckResult `json:"checks"`
 	Verdict     Verdict       `json:"verdict"`
+	// Presets is the selection a partial run kept (lab run --preset): the
+	// record then holds only those arms, and never stands for the whole.
+	Presets []string `json:"presets,omitempty"`
 }
+
+// Partial says whether the record holds only some of the experiment's arms.
+func (r Record) Partial() bool { return len(r.Presets) > 0 }
 
 // Environment is where a record was made.
 type Environment struct {
-	Engine     runner.Engine `json:"engine"`
-	CPUModel   string        `json:"cpu_model"`
-	LabVersion string        `json:"lab_version"`
-	LabCommit  string        `json:"lab_commit"`
-	GoVersion  string        `json:"go_version"`
-	Host       string        `json:"host"`
+	Engine     Engine `json:"engine"`
+	CPUModel   string `json:"cpu_model"`
+	LabVersion string `json:"lab_version"`
+	LabCommit  string `json:"lab_commit"`
+	GoVersion  string `json:"go_version"`
+	Host       string `json:"host"`
+}
+
+// Engine describes the Docker engine and the kernel it runs on: the lessons
+// are the kernel's.
+type Engine struct {
+	Kernel        string `json:"kernel"`
+	DockerVersion string `json:"docker_version"`
+	CgroupVersion string `json:"cgroup_version"`
+	OS            string `json:"os"`
+	Arch          string `json:"arch"`
+	CPUs          int    `json:"cpus"`
+	MemoryBytes   int64  `json:"memory_bytes"`
 }
 
 // Trial is one arm run once: its specimen started, its steps taken, its end.
@@ -39,11 +58,15 @@ type Trial struct {
 	Preset string           `json:"preset"`
 	Comm   string           `json:"comm"` // the specimen's process name in /proc
 	Args   []string         `json:"args"`
+	Wire   string           `json:"wire"`
 	Limits catalogue.Limits `json:"limits"`
 	Start  *agent.Snapshot  `json:"start_probe,omitempty"` // right after the specimen listened
 	Steps  []Observation    `json:"steps"`
-	Exit   runner.Exit      `json:"exit"`
-	Logs   []string         `json:"logs"`
+	// Samples are what the sampler saw, every Experiment.SampleEvery, from
+	// the start probe to the end: counts and the cgroup's CPU and memory.
+	Samples []agent.Sample `json:"samples,omitempty"`
+	Exit    Exit           `json:"exit"`
+	Logs    []string       `json:"logs"`
 	// Previous holds, oldest first, the instances of the specimen that
 	// exited and were started again (Revive): what each saw is kept.
 	Previous []Instance    `json:"previous,omitempty"`
@@ -52,10 +75,18 @@ type Trial struct {
 	Error string `json:"error,omitempty"`
 }
 
+// Exit is the specimen container's state at the end of a trial.
+type Exit struct {
+	Running  bool      `json:"running"`
+	ExitCode int       `json:"exit_code"`
+	OOM      bool      `json:"oom_killed"`
+	Finished time.Time `json:"finished,omitzero"`
+}
+
 // Instance is one specimen container of a trial that was replaced.
 type Instance struct {
 	Start *agent.Snapshot `json:"start_probe,omitempty"`
-	Exit  runner.Exit     `json:"exit"`
+	Exit  Exit            `json:"exit"`
 	Logs  []string        `json:"logs"`
 }
 
@@ -65,7 +96,18 @@ type Observation struct {
 	Kind    StepKind        `json:"kind"`
 	At      time.Duration   `json:"at_ns"` // from the trial's start
 	Clients []client.Result `json:"clients,omitempty"`
+	Summary *client.Summary `json:"summary,omitempty"` // instead of Clients (ClientStep.Summary)
+	Load    *LoadRun        `json:"load,omitempty"`
 	Probe   *agent.Snapshot `json:"probe,omitempty"`
+}
+
+// LoadRun is one run of the load generator and what the specimen spent on
+// it: its cgroup read just before and just after, so that CPU per request
+// is the specimen's own, over exactly that run.
+type LoadRun struct {
+	Result load.Result   `json:"result"`
+	Before *agent.Sample `json:"before,omitempty"`
+	After  *agent.Sample `json:"after,omitempty"`
 }
 
 // Outcome is a verdict's word.

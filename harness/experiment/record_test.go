@@ -7,7 +7,7 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
-	"github.com/serverlab/serverlab/harness/runner"
+	"github.com/serverlab/serverlab/harness/load"
 )
 
 // serverPID is the specimen's PID in every fake trial; its children have
@@ -31,7 +31,7 @@ func fake(comm string) fakeTrial {
 		Arm: "arm", Trial: 1, Comm: comm,
 		Limits: catalogue.DefaultLimits(),
 		Start:  snapshot(comm, 0, startTasks),
-		Exit:   runner.Exit{Running: true},
+		Exit:   Exit{Running: true},
 		Logs:   []string{fmt.Sprintf("listening port=8888 backlog=5 pid=%d model=%s", serverPID, comm)},
 	}}
 }
@@ -47,11 +47,41 @@ func observe(e Experiment, arm string, n int) fakeTrial {
 		panic(err)
 	}
 	f := fake(p.Specimen)
-	f.Arm, f.Trial.Trial, f.Preset, f.Args, f.Limits = arm, n, a.Preset, a.Args, p.Limits
+	f.Arm, f.Trial.Trial, f.Preset, f.Args, f.Limits, f.Wire = arm, n, a.Preset, a.Args, p.Limits, p.Wire
 	if a.Limits != nil {
 		f.Limits = *a.Limits
 	}
+	if a.Wire != "" {
+		f.Wire = a.Wire
+	}
 	return f
+}
+
+// samples adds one sample per value of series, 100 ms apart: fds or
+// zombies, with the host's task count.
+func (f fakeTrial) samples(series string, values ...int) fakeTrial {
+	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	for i, v := range values {
+		s := agent.Sample{Taken: t0.Add(time.Duration(i) * 100 * time.Millisecond), Server: serverPID, FDs: 4, HostTasks: startTasks}
+		switch series {
+		case SeriesFDs:
+			s.FDs = v
+		case SeriesZombies:
+			s.Zombies, s.Processes = v, v+1
+		case SeriesHostTasks:
+			s.HostTasks = v
+		}
+		f.Samples = append(f.Samples[:len(f.Samples):len(f.Samples)], s)
+	}
+	return f
+}
+
+// seedHello adds the seed wire's hello steps: every connection gets the
+// article's bytes and EOF.
+func (f fakeTrial) seedHello() fakeTrial {
+	one := client.Result{Outcome: client.Replied, EOF: true, Connect: time.Millisecond, FirstByte: 2 * time.Millisecond,
+		Done: 2 * time.Millisecond, Status: 200, Reply: catalogue.SeedReply}
+	return f.clients(StepHello1, one).clients(StepNotFound, one).clients(StepBadRequest, one).clients(StepGarbage, one)
 }
 
 // clients adds a client step that saw rs.
@@ -69,7 +99,7 @@ func (f fakeTrial) probe(zombies int) fakeTrial {
 
 // exited ends the trial with the specimen dead with code.
 func (f fakeTrial) exited(code int) fakeTrial {
-	f.Exit = runner.Exit{ExitCode: code}
+	f.Exit = Exit{ExitCode: code}
 	return f
 }
 
@@ -87,8 +117,8 @@ func (f fakeTrial) hello(date1, date2 string) fakeTrial {
 		return client.Result{Outcome: client.Replied, Start: start, Connect: time.Millisecond,
 			FirstByte: 2 * time.Millisecond, Done: 2 * time.Millisecond, Status: status, Reply: httpReply(status, date, body)}
 	}
-	return f.clients(StepHello1, one(200, date1, HelloBody)).
-		clients(StepHello2, one(200, date2, HelloBody)).
+	return f.clients(StepHello1, one(200, date1, catalogue.HelloBody)).
+		clients(StepHello2, one(200, date2, catalogue.HelloBody)).
 		clients(StepNotFound, one(404, date2, "Not Found\n")).
 		clients(StepBadRequest, one(400, date2, "Bad Request\n"))
 }
@@ -114,7 +144,7 @@ func httpReply(status int, date, body string) string {
 func snapshot(comm string, zombies, hostTasks int) *agent.Snapshot {
 	s := &agent.Snapshot{Somaxconn: 4096, HostTasks: hostTasks, Processes: []agent.Process{
 		{PID: 1, Comm: "lab", State: "S", Threads: 7, FDs: 7},
-		{PID: serverPID, Comm: comm, State: "S", Threads: 1, FDs: 4},
+		{PID: serverPID, Comm: comm, State: "S", Threads: 1, FDs: 4, Sockets: []uint64{9000}},
 		{PID: childPID - 1, PPID: 1, Comm: comm, State: "Z", FDs: -1},
 		{PID: childPID, PPID: serverPID, Comm: comm, State: "S", Threads: 1, FDs: 5},
 	}}
@@ -127,10 +157,48 @@ func snapshot(comm string, zombies, hostTasks int) *agent.Snapshot {
 // conn is one connection with its outcome, handshake and end times.
 func conn(o client.Outcome, connect, done time.Duration) client.Result {
 	r := client.Result{Outcome: o, Connect: connect, Done: done}
+	if connect > 0 {
+		r.LocalPort = clientPort
+	}
 	if o == client.Replied || o == client.NoEOF {
-		r.Status, r.Reply = 200, httpReply(200, date1, HelloBody)
+		r.Status, r.Reply = 200, httpReply(200, date1, catalogue.HelloBody)
 	}
 	return r
+}
+
+// clientPort is every fake connection's own port; serverSocket the inode
+// of the specimen's end of it.
+const (
+	clientPort   = 42226
+	serverSocket = 51301
+)
+
+// probeAt adds a probe step called label that found the server's children
+// all gone (no live child), and the specimen's end of the client's
+// connection held by the server if held, or orphaned.
+func (f fakeTrial) probeAt(label string, held bool) fakeTrial {
+	s := snapshot(f.Comm, 0, startTasks)
+	s.Processes = s.Processes[:2] // the agent and the server
+	conn := agent.TCPConn{LocalPort: catalogue.Port, RemotePort: clientPort, State: "ESTABLISHED", Inode: serverSocket}
+	if held {
+		s.Processes[1].Sockets = append(s.Processes[1].Sockets, serverSocket)
+	} else {
+		conn.State, conn.Inode = "FIN_WAIT2", 0
+	}
+	s.TCP = []agent.TCPConn{conn}
+	f.Steps = append(f.Steps[:len(f.Steps):len(f.Steps)], Observation{Label: label, Kind: StepProbe, Probe: s})
+	return f
+}
+
+// reaped adds the log lines of n forks, of which reaps were reaped.
+func (f fakeTrial) reaped(n, reaps int) fakeTrial {
+	for i := 0; i < n; i++ {
+		f = f.logs("accept fd=4", fmt.Sprintf("fork child=%d", childPID+i))
+	}
+	for i := 0; i < reaps; i++ {
+		f = f.logs(fmt.Sprintf("reap child=%d status=0", childPID+i))
+	}
+	return f
 }
 
 // conns is one connection per end time, each with a 1 ms handshake.
@@ -153,3 +221,76 @@ func times(n int, d time.Duration) []time.Duration {
 
 // sec is s seconds.
 func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// relabel renames the trial's last step.
+func (f fakeTrial) relabel(label string) fakeTrial {
+	f.Steps = append([]Observation(nil), f.Steps...)
+	f.Steps[len(f.Steps)-1].Label = label
+	return f
+}
+
+// cgroupSample adds a sample that read the cgroup, whose pids limit had
+// refused refused forks.
+func (f fakeTrial) cgroupSample(refused int64) fakeTrial {
+	s := agent.Sample{Server: serverPID, FDs: 4, Cgroup: &agent.Cgroup{Layout: agent.CgroupV1, PidsRefused: refused}}
+	f.Samples = append(f.Samples[:len(f.Samples):len(f.Samples)], s)
+	return f
+}
+
+// summary adds a client step that kept only counts.
+func (f fakeTrial) summary(s client.Summary) fakeTrial {
+	f.Steps = append(f.Steps[:len(f.Steps):len(f.Steps)], Observation{Label: "10000 idle clients", Kind: StepClient, Summary: &s})
+	return f
+}
+
+// rssSamples adds samples of the specimen's resident memory, in MiB.
+func (f fakeTrial) rssSamples(mibs ...int64) fakeTrial {
+	for _, m := range mibs {
+		f.Samples = append(f.Samples[:len(f.Samples):len(f.Samples)], agent.Sample{Server: serverPID, FDs: 4, RSS: m << 20})
+	}
+	return f
+}
+
+// memorySamples adds samples of the cgroup's memory charge, in MiB.
+func (f fakeTrial) memorySamples(mibs ...int64) fakeTrial {
+	for _, m := range mibs {
+		f.Samples = append(f.Samples[:len(f.Samples):len(f.Samples)],
+			agent.Sample{Server: serverPID, FDs: 4, Cgroup: &agent.Cgroup{Layout: agent.CgroupV2, Memory: m << 20}})
+	}
+	return f
+}
+
+// withThreads gives the server at the last probe n threads.
+func withThreads(f fakeTrial, n int) fakeTrial {
+	p := *f.Steps[len(f.Steps)-1].Probe
+	p.Processes = append([]agent.Process(nil), p.Processes...)
+	p.Processes[1].Threads = n
+	f.Steps = append([]Observation(nil), f.Steps...)
+	f.Steps[len(f.Steps)-1].Probe = &p
+	return f
+}
+
+// workerLines are prefork's accept lines: counts[k] accepts by worker k.
+func workerLines(counts ...int) []string {
+	var out []string
+	for k, n := range counts {
+		for i := 0; i < n; i++ {
+			out = append(out, fmt.Sprintf("accept fd=%d worker=%d pid=%d", 5+i, k, 20+k))
+		}
+	}
+	return out
+}
+
+// loadRun adds a 3 s load step labelled label: rps requests per second,
+// errs errors, a p99 of p99 ms, and cpu of CPU spent by the specimen's
+// cgroup over it (negative: the cgroup was not read).
+func (f fakeTrial) loadRun(label string, rps float64, errs int64, p99 float64, cpu time.Duration) fakeTrial {
+	run := &LoadRun{Result: load.Result{RPS: rps, Requests: int64(rps * 3), DurationS: 3,
+		Latency: load.Percentiles{P50: p99 / 2, P99: p99}, Errors: map[load.Kind]int64{load.Timeout: errs}}}
+	if cpu >= 0 {
+		run.Before = &agent.Sample{Cgroup: &agent.Cgroup{CPUUser: time.Second, CPUSystem: time.Second}}
+		run.After = &agent.Sample{Cgroup: &agent.Cgroup{CPUUser: time.Second + cpu/3, CPUSystem: time.Second + cpu - cpu/3}}
+	}
+	f.Steps = append(f.Steps[:len(f.Steps):len(f.Steps)], Observation{Label: label, Kind: StepLoad, Load: run})
+	return f
+}

@@ -8,23 +8,14 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 )
 
-// Seed returns the experiments of "Let's Build A Web Server" part 3, in the
-// article's order. Each states its thresholds here, and the report shows them.
+// Seed returns the experiments of "Let's Build A Web Server" parts 1 and 3,
+// in the article's order. Each states its thresholds here, and the report
+// shows them.
 func Seed() []Experiment {
 	return []Experiment{
 		hello(), headOfLine(), backlog(), clientHang(), fdExhaustion(),
 		zombieCount(), processLimit(), eintr(), sigchldCoalescing(),
 	}
-}
-
-// Lookup returns the seed experiment called name.
-func Lookup(name string) (Experiment, error) {
-	for _, e := range Seed() {
-		if e.Name == name {
-			return e, nil
-		}
-	}
-	return Experiment{}, fmt.Errorf("no experiment %q (see lab run --list)", name)
 }
 
 // clients is a client step.
@@ -36,16 +27,24 @@ func wait(d time.Duration) Step { return Step{Kind: StepWait, Label: "wait " + d
 
 func probe(label string) Step { return Step{Kind: StepProbe, Label: label} }
 
+// background runs s while the next steps go on.
+func background(s Step) Step {
+	s.Background = true
+	return s
+}
+
+func await() Step { return Step{Kind: StepAwait, Label: "await"} }
+
 // check builds a check that must hold in every trial.
 func check(arm, metric, arg, op string, value float64, why string) Check {
 	return Check{Arm: arm, Metric: metric, Arg: arg, Op: op, Value: value, Over: Every, Why: why}
 }
 
-// args returns a preset's arguments with --delay replaced by d (0 drops it).
+// args returns a preset's flags with --delay replaced by d (0 drops it).
 func args(preset string, delay time.Duration) []string {
 	p, err := catalogue.LookupPreset(preset)
 	if err != nil {
-		panic(err) // the seed names catalogue presets; a test runs every one
+		panic(err) // experiments name catalogue presets; a test runs every one
 	}
 	var out []string
 	for i := 0; i < len(p.Args); i++ {
@@ -62,19 +61,37 @@ func args(preset string, delay time.Duration) []string {
 	return out
 }
 
-func limitsOf(preset string) *catalogue.Limits {
+func limitsOf(preset string) catalogue.Limits {
 	p, err := catalogue.LookupPreset(preset)
 	if err != nil {
 		panic(err)
 	}
-	return &p.Limits
+	return p.Limits
 }
+
+// Labels of the hello experiment's steps, which Conformance reads.
+const (
+	StepHello1     = "hello-1"
+	StepHello2     = "hello-2"
+	StepNotFound   = "not-found"
+	StepBadRequest = "bad-request"
+	StepGarbage    = "garbage"
+)
+
+// garbage is what the seed wire must answer like any request: a TLS
+// ClientHello's first bytes, a NUL and no HTTP at all.
+const garbage = "\x16\x03\x01\x00\xa5\x01\x00 not http at all\r\n\r\n"
 
 func hello() Experiment {
 	e := Experiment{
-		Name:   "hello",
-		Title:  "Every preset replies as an HTTP/1.1 server should",
-		Claim:  "GET /hello gets 200 and Hello, World!, with a correct Content-Length, a Server header and a current Date; another path gets 404, a line that is not HTTP 400",
+		Name:  "hello",
+		Title: "Every specimen answers on both wires: the article's bare reply, and HTTP/1.1",
+		Seed: &Quote{Source: "webserver1.py",
+			Words: `request_data = client_connection.recv(1024) ... http_response = b"""HTTP/1.1 200 OK` + "\\n\\n" + `Hello, World!` + "\\n" + `""" ... client_connection.sendall(http_response)`},
+		Predicts: "on the seed wire every request, garbage included, gets exactly the article's bytes and nothing else; " +
+			"on the http wire GET /hello gets 200 with Content-Type, a Content-Length that matches the body, Server and a current Date that changes, another path 404, a line that is not HTTP 400",
+		Mechanism: "The article's server reads once and answers whatever came, with a status line, a blank line and a body: no header says how long the body is, so a client reads until the server closes. " +
+			"The http wire is the same server made conformant: it parses the request, answers by status and says the body's length, so a client need not wait for the close.",
 		Trials: 1,
 	}
 	step := func(label, path, raw string) Step {
@@ -82,20 +99,28 @@ func hello() Experiment {
 			Clients: 1, Conns: 1, Timeout: time.Second, Path: path, Raw: raw, Revive: true}}
 	}
 	for _, p := range catalogue.Presets() {
-		e.Arms = append(e.Arms, Arm{
-			Name: p.Name, Preset: p.Name,
-			// No delay: the reply is what is checked, not the model.
-			Args: args(p.Name, 0),
-			Steps: []Step{
+		for _, wire := range []string{catalogue.WireSeed, catalogue.WireHTTP} {
+			name := p.Name + "/" + wire
+			steps := []Step{
 				step(StepHello1, "/hello", ""),
-				wait(2100 * time.Millisecond), // Date has one-second resolution
+				wait(1100 * time.Millisecond), // Date has one-second resolution: it must change
 				step(StepHello2, "/hello", ""),
 				step(StepNotFound, "/nope", ""),
 				step(StepBadRequest, "", "HELLO THERE\r\n\r\n"),
-			},
-		})
-		e.Checks = append(e.Checks, check(p.Name, "conformance_failures", "", "==", 0,
-			"status, Content-Type, Content-Length, Server, Date (an IMF-fixdate that changes) and body as TechEmpower's verifier checks them"))
+			}
+			why := "status, Content-Type, Content-Length, Server, Date (an IMF-fixdate that changes) and body as TechEmpower's verifier checks them"
+			if wire == catalogue.WireSeed {
+				steps = append(steps[:1:1], step(StepNotFound, "/nope", ""), step(StepBadRequest, "", "HELLO THERE\r\n\r\n"), step(StepGarbage, "", garbage))
+				why = "every reply is the article's bytes exactly, whatever was asked"
+			}
+			e.Arms = append(e.Arms, Arm{
+				Name: name, Preset: p.Name, Wire: wire,
+				// No delay: the reply is what is checked, not the model.
+				Args:  args(p.Name, 0),
+				Steps: steps,
+			})
+			e.Checks = append(e.Checks, check(name, "conformance_failures", "", "==", 0, why))
+		}
 	}
 	return e
 }
@@ -104,9 +129,13 @@ func headOfLine() Experiment {
 	const d = time.Second
 	step := clients("5 clients at once", 5, 0, 10*time.Second)
 	return Experiment{
-		Name:   "head-of-line",
-		Title:  "An iterative server makes every client wait for the one before",
-		Claim:  "with a delay D per request, 5 clients at once finish in a staircase k*D against webserver3b, all at about D against webserver3c",
+		Name:  "head-of-line",
+		Title: "An iterative server makes every client wait for the one before",
+		Seed: &Quote{Source: "webserver3b.py, webserver3c.py",
+			Words: "Server sleeps for 60 seconds after sending a response to a client (3b); Child process sleeps for 60 seconds after handling a client's request (3c)"},
+		Predicts: "with a delay D = 1 s per request, 5 clients at once end in a staircase k*D against webserver3b (each within D/4 of k*D), and all between 0.9*D and 1.5*D against webserver3c",
+		Mechanism: "An iterative server runs accept, serve, close in one process: while it sleeps after a reply, the next client waits in the listen queue, connected but unanswered. " +
+			"Its reply comes at (k-1)*D and its EOF at k*D. A forking server hands each connection to a child at once, so every client's sleep runs at the same time.",
 		Trials: 1,
 		Arms: []Arm{
 			{Name: "3b", Preset: "webserver3b", Args: args("webserver3b", d), Steps: []Step{step}},
@@ -122,14 +151,22 @@ func headOfLine() Experiment {
 	}
 }
 
+// BacklogSizes are the listen() backlogs the backlog experiment tries.
+var BacklogSizes = []int{0, 1, 5, 128}
+
 func backlog() Experiment {
 	e := Experiment{
-		Name:   "backlog",
-		Title:  "The listen backlog holds the connections a busy server has not accepted",
-		Claim:  "while an iterative server is busy, the kernel completes backlog+1 handshakes (Linux); the others' SYNs are dropped and retried, so their connect takes 1 s or more, or times out",
+		Name:  "backlog",
+		Title: "The listen backlog holds the connections a busy server has not accepted",
+		Seed:  &Quote{Source: "webserver3a.py", Words: "REQUEST_QUEUE_SIZE = 5 ... listen_socket.listen(REQUEST_QUEUE_SIZE)"},
+		Predicts: "while an iterative server is busy, Linux completes backlog+1 handshakes in its accept queue, plus the one being served: backlog+2 connect within 500 ms; " +
+			"every other SYN is dropped and retried (1 s, 3 s, ...), so those clients do not connect within their 3 s timeout",
+		Mechanism: "The kernel completes TCP handshakes on its own and queues them until accept() takes one; listen()'s backlog caps that queue. " +
+			"Linux admits a new connection while the queue holds no more than backlog entries, hence backlog+1, and drops the SYN when it is full, leaving the client to retransmit. " +
+			"net.core.somaxconn caps every backlog.",
 		Trials: 1,
 	}
-	for _, b := range []int{0, 1, 5, 128} {
+	for _, b := range BacklogSizes {
 		name := "backlog-" + strconv.Itoa(b)
 		n := b + 8
 		e.Arms = append(e.Arms, Arm{
@@ -152,44 +189,67 @@ func backlog() Experiment {
 }
 
 func clientHang() Experiment {
-	step := clients("1 client", 1, 0, 3*time.Second)
+	during := probe("during the hang")
+	during.Sockets = true
+	steps := []Step{background(clients("1 client", 1, 0, 3*time.Second)), wait(time.Second), during, await()}
 	return Experiment{
-		Name:   "client-hang",
-		Title:  "A parent that keeps the client socket leaves the client hanging",
-		Claim:  "webserver3d's client gets the reply but no EOF (the parent still holds a copy of the socket) until it gives up; webserver3c's gets EOF at once",
+		Name:  "client-hang",
+		Title: "A parent that keeps the client socket leaves the client hanging",
+		Seed: &Quote{Source: "webserver3d.py",
+			Words: "Parent and child processes DO NOT close duplicate descriptors; Client connections are not terminated"},
+		Predicts: "webserver3d's client gets the reply but no EOF until its 3 s timeout: 1 s in, its child has exited and the parent still holds the server's end of the connection (the same socket inode); " +
+			"webserver3c's client gets EOF at once, and its parent holds no descriptor of it",
+		Mechanism: "fork() copies the descriptor table, so parent and child each hold a reference to the same socket. " +
+			"close() drops one reference; only the last one makes the kernel send FIN, the EOF the client reads until. " +
+			"A parent that never closes its copy keeps the connection open after the child is long gone.",
 		Trials: 1,
 		Arms: []Arm{
-			{Name: "3c", Preset: "webserver3c", Args: args("webserver3c", 0), Steps: []Step{step}},
-			{Name: "3d", Preset: "webserver3d", Args: args("webserver3d", 0), Steps: []Step{step}},
+			{Name: "3c", Preset: "webserver3c", Args: args("webserver3c", 0), Steps: steps},
+			{Name: "3d", Preset: "webserver3d", Args: args("webserver3d", 0), Steps: steps},
 		},
 		Checks: []Check{
 			check("3c", "outcome", "replied", "==", 1, "reply, then EOF"),
 			check("3c", "done_max", "", "<=", 0.5, "EOF at once (well under 0.5 s)"),
+			check("3c", "live_children", "during the hang", "==", 0, "the child has exited"),
+			check("3c", "holds_client_socket", "during the hang", "==", 0, "the parent closed its copy"),
 			check("3d", "outcome", "reply-without-eof", "==", 1, "reply, but no EOF"),
 			check("3d", "done_max", "", ">=", 2.9, "the client waits until its 3 s timeout"),
+			check("3d", "live_children", "during the hang", "==", 0, "the child has exited: it is not who keeps the connection open"),
+			check("3d", "holds_client_socket", "during the hang", "==", 1, "the parent still holds the socket, by inode"),
 		},
 	}
 }
 
 func fdExhaustion() Experiment {
 	// 3c under 3d's limits, but its own UID: RLIMIT_NPROC counts per UID.
-	lim := *limitsOf("webserver3d")
+	lim := limitsOf("webserver3d")
 	lim.UID = limitsOf("webserver3c").UID
 	steps := []Step{clients("300 clients over 1 s", 300, time.Second, 10*time.Second), wait(500 * time.Millisecond), probe("after")}
+	// The same flags for both, but the lesson's: 3d keeps the client fd.
+	same := args("webserver3c", 0)
 	return Experiment{
-		Name:   "fd-exhaustion",
-		Title:  "Descriptors the parent never closes run out: EMFILE",
-		Claim:  "with ulimit -n 256 and 300 clients, webserver3d dies with accept: EMFILE after 256 minus the descriptors it had open at start; webserver3c under the same limit and load survives",
-		Trials: 1,
+		Name:  "fd-exhaustion",
+		Title: "Descriptors the parent never closes run out: EMFILE",
+		Seed: &Quote{Source: "webserver3d.py",
+			Words: "Server might run out of descriptors * Set a limit of open files to 256 ($ ulimit -n 256) * Use $ python client3.py to simulate the behavior"},
+		Predicts: "with nofile 256 and 300 clients, webserver3d's descriptors climb by one per client and it dies with accept: EMFILE after exactly 256 minus the descriptors it had open at start (±1); " +
+			"webserver3c, with the same flags and limits but closing its copy, stays flat and serves all 300",
+		Mechanism: "Every accept() takes the lowest free descriptor, and RLIMIT_NOFILE caps how many a process may hold. " +
+			"A parent that keeps each client's socket holds one more per connection and never gets it back, so accept() fails with EMFILE once the table is full; " +
+			"one that closes its copy holds only the listener between connections.",
+		SampleEvery: 100 * time.Millisecond,
+		Trials:      1,
 		Arms: []Arm{
-			{Name: "3d", Preset: "webserver3d", Steps: steps},
-			{Name: "3c", Preset: "webserver3c", Limits: &lim, Steps: steps},
+			{Name: "3d", Preset: "webserver3d", Args: append(same[:len(same):len(same)], "--keep-client-fd"), Steps: steps},
+			{Name: "3c", Preset: "webserver3c", Args: same, Limits: &lim, Steps: steps},
 		},
-		Checks: append(diesWith("3d", "accept: EMFILE"),
+		Checks: append(diesWith("3d", "accept", catalogue.EMFILE),
 			check("3d", "emfile_margin", "", ">=", -1, "accepts = nofile - descriptors at start, within 1"),
 			check("3d", "emfile_margin", "", "<=", 1, "accepts = nofile - descriptors at start, within 1"),
+			check("3d", "fds_growth", "", ">=", 100, "the parent's descriptors climb with the clients (sampled every 100 ms)"),
 			check("3c", "running", "", "==", 1, "closing its copy, the parent never runs out"),
 			check("3c", "outcome", "replied", "==", 300, "every client is served"),
+			check("3c", "fds_growth", "", "<=", 2, "the parent's descriptors stay flat"),
 		),
 	}
 }
@@ -198,9 +258,13 @@ func zombieCount() Experiment {
 	const n = 20
 	steps := []Step{clients("20 clients over 0.5 s", n, 500*time.Millisecond, 5*time.Second), wait(time.Second), probe("after")}
 	return Experiment{
-		Name:   "zombies",
-		Title:  "Children never waited for become zombies",
-		Claim:  "after N clients, webserver3c has N zombie children in /proc; webserver3g, which reaps with waitpid, has none",
+		Name:  "zombies",
+		Title: "Children never waited for become zombies",
+		Seed:  &Quote{Source: "webserver3d.py", Words: "OMG, Zombies!!! ... $ curl and $ ps to see zombies"},
+		Predicts: "after 20 clients webserver3c has 20 zombie children in /proc, and its log's forks minus reaps is 20 too; " +
+			"webserver3g, which reaps with waitpid, has none, and its log reaps every fork",
+		Mechanism: "A child that exits stays in the process table, state Z, until its parent collects its exit status with wait(). " +
+			"A parent that never waits keeps every child it ever forked as a zombie; each one still counts against the process limits.",
 		Trials: 1,
 		Arms: []Arm{
 			{Name: "3c", Preset: "webserver3c", Args: args("webserver3c", 0), Steps: steps},
@@ -209,49 +273,70 @@ func zombieCount() Experiment {
 		Checks: []Check{
 			check("3c", "outcome", "replied", "==", n, "every client is served"),
 			check("3c", "zombies", "", "==", n, "one zombie per client: nobody waits"),
+			check("3c", "log_zombie_gap", "", "==", 0, "forks - reaps in the log = the children /proc shows"),
 			check("3g", "outcome", "replied", "==", n, "every client is served"),
 			check("3g", "zombies", "", "==", 0, "every child is reaped"),
+			check("3g", "log_zombie_gap", "", "==", 0, "forks - reaps in the log = the children /proc shows"),
 		},
 	}
 }
 
 func processLimit() Experiment {
-	lim := *limitsOf("webserver3c")
-	lim.NProc, lim.Pids = 400, 400
+	// One arm per limit: the one at 400 must be the one that binds.
+	nproc, pids := limitsOf("webserver3c"), limitsOf("webserver3c")
+	nproc.NProc, nproc.Pids = 400, 1000
+	pids.NProc, pids.Pids = 1000, 400
+	steps := []Step{clients("500 clients over 2 s", 500, 2*time.Second, 5*time.Second), wait(time.Second), probe("after")}
+	arm := func(name string, l catalogue.Limits) Arm {
+		return Arm{Name: name, Preset: "webserver3c", StandsIn: "webserver3d", Args: args("webserver3c", 0), Limits: &l, Steps: steps}
+	}
+	limitChecks := func(arm, limit string) []Check {
+		return append(diesWith(arm, "fork", catalogue.EAGAIN),
+			check(arm, "process_limit_margin", limit, ">=", -1, "forks = "+limit+" - 1 (the server is one), within 1: "+limit+" is the limit that binds"),
+			check(arm, "process_limit_margin", limit, "<=", 0, "no fork beyond "+limit),
+			check(arm, "host_tasks_peak_growth", "", "<=", 450, "the host's task count never grew past the limit (400) and some noise (50)"),
+		)
+	}
 	return Experiment{
-		Name:   "process-limit",
-		Title:  "Zombies exhaust the process limit: fork fails with EAGAIN",
-		Claim:  "with ulimit -u 400 (and a pids limit of 400) and 500 clients, webserver3c's fork fails with EAGAIN and the server dies; the storm stays inside the limits, and the host's task count is back where it was",
-		Trials: 1,
-		Arms: []Arm{{
-			Name: "3c", Preset: "webserver3c", Args: args("webserver3c", 0), Limits: &lim,
-			Steps: []Step{clients("500 clients over 2 s", 500, 2*time.Second, 5*time.Second), wait(time.Second), probe("after")},
-		}},
-		Checks: append(diesWith("3c", "fork: EAGAIN"),
-			check("3c", "process_limit_margin", "", ">=", -1, "forks = min(pids, nproc) - 1 (the server is one), within 1"),
-			check("3c", "process_limit_margin", "", "<=", 0, "no fork beyond the limit"),
-			check("3c", "host_tasks_growth", "", "<=", 50, "the host's task count is back within 50 of where it was"),
-		),
+		Name:  "process-limit",
+		Title: "Zombies exhaust the process limit: fork fails with EAGAIN",
+		Seed: &Quote{Source: "webserver3d.py",
+			Words: "Server might run out of processes * Set max user processes to 400 ($ ulimit -u 400) * Use $ python client3.py to simulate the behavior"},
+		Predicts: "with 500 clients and no reaping, fork fails with EAGAIN and the server dies after exactly limit - 1 forks, whichever limit is 400: " +
+			"RLIMIT_NPROC (ulimit -u, per UID) with the pids cgroup at 1000, or the pids cgroup (per container, zombies included) with nproc at 1000; " +
+			"the zombie count climbs to the limit during the storm, and the host's task count never grows past it",
+		Mechanism: "A zombie keeps its process-table entry, so it counts against every process limit until it is reaped. " +
+			"fork() checks RLIMIT_NPROC against all tasks of the caller's real UID on the whole host, and the pids cgroup checks its own count of the container's tasks; " +
+			"either refuses with EAGAIN, and the seed's server dies of it.",
+		SampleEvery: 100 * time.Millisecond,
+		Trials:      1,
+		Arms:        []Arm{arm("nproc-400", nproc), arm("pids-400", pids)},
+		Checks:      append(limitChecks("nproc-400", "nproc"), limitChecks("pids-400", "pids")...),
 	}
 }
 
 func eintr() Experiment {
 	d := time.Second
 	steps := []Step{clients("first client", 1, 0, 3*time.Second), wait(500 * time.Millisecond), clients("second client", 1, 0, 3*time.Second)}
-	f := args("webserver3f", d)
 	return Experiment{
-		Name:   "eintr",
-		Title:  "A SIGCHLD handler interrupts accept(): EINTR",
-		Claim:  "the first child's exit interrupts accept(); webserver3e dies with EINTR, webserver3f restarts accept() and keeps serving",
+		Name:  "eintr",
+		Title: "A SIGCHLD handler interrupts accept(): EINTR",
+		Seed: &Quote{Source: "webserver3e.py, webserver3f.py",
+			Words: "Handle zombies by establishing a signal handler and calling 'wait' - Interrupted system call (3e); Handle interrupted system call (3f)"},
+		Predicts: "the first child's exit interrupts the parent's accept(): webserver3e dies with accept: EINTR after serving one client; " +
+			"webserver3f logs the EINTR, restarts accept() and serves the second client too",
+		Mechanism: "A signal that arrives while a process blocks in a slow system call runs its handler, and unless the handler was installed with SA_RESTART, the call then fails with EINTR. " +
+			"The child's exit raises SIGCHLD while the parent waits in accept(); a server that treats every accept() error as fatal dies of a harmless interruption.",
 		Trials: 1,
 		Arms: []Arm{
 			{Name: "3e", Preset: "webserver3e", Args: args("webserver3e", d), Steps: steps},
-			{Name: "3f", Preset: "webserver3f", Args: f, Steps: steps},
+			{Name: "3f", Preset: "webserver3f", Args: args("webserver3f", d), Steps: steps},
 		},
-		Checks: append(diesWith("3e", "accept: EINTR"),
+		Checks: append(diesWith("3e", "accept", catalogue.EINTR),
 			check("3e", "outcome", "replied", "==", 1, "only the first client is served"),
 			check("3f", "running", "", "==", 1, "the server lives on"),
-			check("3f", "log_contains", "accept: EINTR (Interrupted system call) restarting", "==", 1, "accept() was interrupted, and restarted"),
+			check("3f", "log_contains", catalogue.Failed("accept", catalogue.EINTR), "==", 1, "accept() was interrupted"),
+			check("3f", "log_contains", catalogue.LogRestart, "==", 1, "and restarted"),
 			check("3f", "outcome", "replied", "==", 2, "both clients are served"),
 		),
 	}
@@ -261,9 +346,14 @@ func sigchldCoalescing() Experiment {
 	const n = 128
 	steps := []Step{clients("128 clients at once", n, 0, 10*time.Second), wait(time.Second), probe("after")}
 	return Experiment{
-		Name:   "sigchld-coalescing",
-		Title:  "Signals do not queue: one wait() per SIGCHLD leaves zombies",
-		Claim:  "with 128 clients at once, webserver3f (one wait per SIGCHLD) leaves zombies in at least one trial; webserver3g (a waitpid WNOHANG loop) leaves none in any",
+		Name:  "sigchld-coalescing",
+		Title: "Signals do not queue: one wait() per SIGCHLD leaves zombies",
+		Seed: &Quote{Source: "webserver3f.py, webserver3g.py",
+			Words: "No more Zombies!!! Wait a second, Zombies again? * use $ python client3.py --max-conns 128 (3f); calling 'waitpid' in a loop - No more Zombies, this time for real (3g)"},
+		Predicts: "with 128 clients at once, webserver3f (one wait per SIGCHLD) leaves zombies in at least one of 5 trials, and its log's forks minus reaps equals them; " +
+			"webserver3g (a waitpid(-1, WNOHANG) loop) leaves none in any",
+		Mechanism: "The kernel keeps one pending bit per signal, not a count: SIGCHLDs from children that exit while one is pending, or while the handler runs, merge into one. " +
+			"A handler that waits once per signal then reaps fewer children than exited; only a loop that waits until none is left catches them all.",
 		Trials: 5,
 		Arms: []Arm{
 			{Name: "3f", Preset: "webserver3f", Steps: steps},
@@ -271,7 +361,9 @@ func sigchldCoalescing() Experiment {
 		},
 		Checks: []Check{
 			{Arm: "3f", Metric: "zombies", Op: ">", Value: 0, Over: Any, Why: "pending SIGCHLDs merge, so some children are never waited for"},
+			check("3f", "log_zombie_gap", "", "==", 0, "forks - reaps in the log = the children /proc shows"),
 			check("3g", "zombies", "", "==", 0, "the loop takes every exited child"),
+			check("3g", "log_zombie_gap", "", "==", 0, "forks - reaps in the log = the children /proc shows"),
 			check("3g", "outcome", "replied", "==", n, "every client is served"),
 		},
 	}
@@ -279,7 +371,8 @@ func sigchldCoalescing() Experiment {
 
 // diesWith predicts the seed's way of dying: the server exits through
 // die(), status 1, its last words naming the failing call and errno.
-func diesWith(arm, lastWords string) []Check {
+func diesWith(arm, call, errno string) []Check {
+	lastWords := catalogue.Failed(call, errno)
 	return []Check{
 		check(arm, "running", "", "==", 0, "the server dies"),
 		check(arm, "exit_code", "", "==", 1, "it exits through die()"),

@@ -10,7 +10,7 @@ import (
 
 func TestSeedValid(t *testing.T) {
 	names := map[string]bool{}
-	for _, e := range Seed() {
+	for _, e := range Suite() {
 		if err := e.Validate(); err != nil {
 			t.Errorf("%s: got %v, want a valid experiment", e.Name, err)
 		}
@@ -18,8 +18,20 @@ func TestSeedValid(t *testing.T) {
 			t.Errorf("%s: got the name twice, want names unique", e.Name)
 		}
 		names[e.Name] = true
-		if e.Title == "" || e.Claim == "" {
-			t.Errorf("%s: got title %q, claim %q; want both", e.Name, e.Title, e.Claim)
+		if e.Title == "" || e.Predicts == "" || e.Mechanism == "" {
+			t.Errorf("%s: got title %q, prediction %q, mechanism %q; want all three", e.Name, e.Title, e.Predicts, e.Mechanism)
+		}
+	}
+	// The seed's experiments quote the article, labelled with its file;
+	// the lab's own claim nothing of it.
+	for _, e := range Seed() {
+		if e.Seed == nil || e.Seed.Words == "" || e.Seed.Source == "" {
+			t.Errorf("%s: got seed quote %+v, want the article's words and source", e.Name, e.Seed)
+		}
+	}
+	for _, e := range Models() {
+		if e.Seed != nil {
+			t.Errorf("%s: got seed quote %+v, want none: the article has no such program", e.Name, e.Seed)
 		}
 		for _, a := range e.Arms {
 			if _, err := catalogue.LookupPreset(a.Preset); err != nil {
@@ -53,7 +65,7 @@ func TestSeedTrials(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	for _, e := range Seed() {
+	for _, e := range Suite() {
 		got, err := Lookup(e.Name)
 		if err != nil || got.Name != e.Name {
 			t.Errorf("Lookup(%q): got %q, %v; want %q", e.Name, got.Name, err, e.Name)
@@ -69,15 +81,16 @@ func TestHelloCoversCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got, want []string
+	type arm struct{ preset, wire string }
+	var got, want []arm
 	for _, a := range e.Arms {
-		got = append(got, a.Preset)
+		got = append(got, arm{a.Preset, a.Wire})
 	}
 	for _, p := range catalogue.Presets() {
-		want = append(want, p.Name)
+		want = append(want, arm{p.Name, catalogue.WireSeed}, arm{p.Name, catalogue.WireHTTP})
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("hello arms: got presets %v, want one per catalogue preset %v", got, want)
+		t.Errorf("hello arms: got %v, want each catalogue preset on both wires %v", got, want)
 	}
 	for _, a := range e.Arms {
 		var labels []string
@@ -86,8 +99,13 @@ func TestHelloCoversCatalogue(t *testing.T) {
 				labels = append(labels, s.Label)
 			}
 		}
-		// Conformance reads these four steps by label.
-		if want := []string{StepHello1, StepHello2, StepNotFound, StepBadRequest}; !slices.Equal(labels, want) {
+		// HTTPConformance reads these four steps by label; the seed wire's
+		// check reads every step, garbage included.
+		want := []string{StepHello1, StepHello2, StepNotFound, StepBadRequest}
+		if a.Wire == catalogue.WireSeed {
+			want = []string{StepHello1, StepNotFound, StepBadRequest, StepGarbage}
+		}
+		if !slices.Equal(labels, want) {
 			t.Errorf("hello arm %s: got client steps %v, want %v", a.Name, labels, want)
 		}
 	}
@@ -101,9 +119,9 @@ func TestSelect(t *testing.T) {
 		checks  int      // the checks kept
 	}{
 		// No presets: the experiment as it is.
-		{"zombies", nil, []string{"3c", "3g"}, 4},
+		{"zombies", nil, []string{"3c", "3g"}, 6},
 		// One preset keeps its arm and only its checks.
-		{"zombies", []string{"webserver3g"}, []string{"3g"}, 2},
+		{"zombies", []string{"webserver3g"}, []string{"3g"}, 3},
 		// A preset shared by every arm keeps them all.
 		{"backlog", []string{"webserver3a"}, []string{"backlog-0", "backlog-1", "backlog-5", "backlog-128"}, 8},
 		// Presets the experiment does not use are ignored.

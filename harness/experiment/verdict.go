@@ -67,7 +67,10 @@ func evaluate(c Check, trials []Trial) CheckResult {
 		if t.Arm != c.Arm || t.Error != "" {
 			continue
 		}
-		v, err := m.fn(t, c.Arg)
+		v, err := m.fn(OfStep(t, c.Step), c.Arg)
+		if err == nil && c.Versus != "" {
+			v, err = versus(c, m, v, t.Trial, trials)
+		}
 		tv := TrialValue{Trial: t.Trial, Value: v}
 		if err != nil {
 			tv.Error = err.Error()
@@ -113,4 +116,24 @@ func values(vs []TrialValue) string {
 		s = append(s, fmt.Sprintf("%g", v.Value))
 	}
 	return strings.Join(s, ", ")
+}
+
+// versus divides v, the metric in one trial of c's arm, by the same metric
+// in the same-numbered trial of c.Versus: how many times the one's value
+// the other's is.
+func versus(c Check, m metric, v float64, n int, trials []Trial) (float64, error) {
+	for _, t := range trials {
+		if t.Arm != c.Versus || t.Trial != n || t.Error != "" {
+			continue
+		}
+		w, err := m.fn(OfStep(t, c.Step), c.Arg)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", c.Versus, err)
+		}
+		if w == 0 {
+			return 0, fmt.Errorf("%s: %s is 0, nothing to divide by", c.Versus, c.Metric)
+		}
+		return v / w, nil
+	}
+	return 0, fmt.Errorf("no trial %d of %s ran", n, c.Versus)
 }

@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/agent"
 )
 
 // readRecord loads testdata/<name>.json, a record of a real run.
@@ -55,8 +58,63 @@ func TestJudgeRecorded(t *testing.T) {
 			tr := recordedTrial(t, rec, "3e")
 			tr.Logs = append(tr.Logs, "accept fd=4")
 		}, "3e: last_log_contains(accept: EINTR) == 1 in every trial"},
+		// webserver1's seed reply gains a header the article never sent.
+		{"hello", "webserver1 seed with a header", func(rec *Record) {
+			tr := recordedTrial(t, rec, "webserver1/seed")
+			tr.Steps[0].Clients[0].Reply = "HTTP/1.1 200 OK\nServer: x\n\nHello, World!\n"
+		}, "webserver1/seed: conformance_failures == 0 in every trial"},
+		// A dropped SYN's retry gets in after 1.5 s with backlog 5.
+		{"backlog", "a retried SYN connects", func(rec *Record) {
+			tr := recordedTrial(t, rec, "backlog-5")
+			for i, c := range tr.Steps[0].Clients {
+				if c.Connect == 0 {
+					tr.Steps[0].Clients[i].Connect = 1500 * time.Millisecond
+					break
+				}
+			}
+		}, "backlog-5: unconnected == 6 in every trial"},
+		// 3d's parent is seen without the client's socket during the hang.
+		{"client-hang", "3d's socket gone", func(rec *Record) {
+			tr := recordedTrial(t, rec, "3d")
+			for _, s := range tr.Steps {
+				if s.Probe != nil {
+					for i := range s.Probe.Processes {
+						s.Probe.Processes[i].Sockets = nil
+					}
+				}
+			}
+		}, "3d: holds_client_socket(during the hang) == 1 in every trial"},
+		// 3c's descriptors climb in one sample.
+		{"fd-exhaustion", "3c climbs", func(rec *Record) {
+			tr := recordedTrial(t, rec, "3c")
+			tr.Samples[len(tr.Samples)/2].FDs = 100
+		}, "3c: fds_growth <= 2 in every trial"},
+		// The nproc arm forked twice more than nproc allows.
+		{"process-limit", "nproc arm past its limit", func(rec *Record) {
+			tr := recordedTrial(t, rec, "nproc-400")
+			last := tr.Logs[len(tr.Logs)-1]
+			tr.Logs = append(tr.Logs[:len(tr.Logs)-1], "fork child=9001", "fork child=9002", last)
+		}, "nproc-400: process_limit_margin(nproc) <= 0 in every trial"},
+		// 3g leaves a zombie in one trial.
+		{"sigchld-coalescing", "3g misses one", func(rec *Record) {
+			tr := recordedTrial(t, rec, "3g")
+			p := tr.Steps[len(tr.Steps)-1].Probe
+			for i := range p.Processes {
+				if p.Processes[i].PPID != 0 && p.Processes[i].PPID != 1 {
+					p.Processes[i].State = "Z"
+					break
+				}
+			}
+			if len(p.Zombies(0)) == 0 {
+				srv, _ := p.Server(tr.Comm)
+				p.Processes = append(p.Processes, agent.Process{PID: 99999, PPID: srv.PID, Comm: tr.Comm, State: "Z", FDs: -1})
+				tr.Logs = append(tr.Logs[:len(tr.Logs):len(tr.Logs)], "fork child=99999")
+			}
+		}, "3g: zombies == 0 in every trial"},
 	}
+	tested := map[string]bool{}
 	for _, tt := range tests {
+		tested[tt.name] = true
 		rec := readRecord(t, tt.name)
 		if rec.Verdict.Outcome != Reproduced {
 			t.Fatalf("%s: the stored verdict is %s; want a reproduced record to test with", tt.name, rec.Verdict.Outcome)
@@ -96,4 +154,14 @@ func recordedTrial(t *testing.T, rec *Record, arm string) *Trial {
 	}
 	t.Fatalf("%s: no trial of arm %s", rec.Experiment.Name, arm)
 	return nil
+}
+
+// TestRecordedFixturesCoverTheSeed: every seed experiment has a recorded
+// run in testdata, judged again above.
+func TestRecordedFixturesCoverTheSeed(t *testing.T) {
+	for _, e := range Seed() {
+		if _, err := os.Stat(filepath.Join("testdata", e.Name+".json")); err != nil {
+			t.Errorf("%s: no recorded run in testdata (%v)", e.Name, err)
+		}
+	}
 }

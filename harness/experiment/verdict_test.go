@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
 )
 
@@ -16,6 +17,10 @@ var predicted = map[string]func(e Experiment) []Trial{
 	"hello": func(e Experiment) []Trial {
 		var ts []Trial
 		for _, a := range e.Arms {
+			if a.Wire == catalogue.WireSeed {
+				ts = append(ts, observe(e, a.Name, 1).seedHello().Trial)
+				continue
+			}
 			ts = append(ts, observe(e, a.Name, 1).hello(date1, date2).Trial)
 		}
 		return ts
@@ -43,9 +48,10 @@ var predicted = map[string]func(e Experiment) []Trial{
 		return ts
 	},
 	"client-hang": func(e Experiment) []Trial {
+		// The background client's record comes after the probe's.
 		return []Trial{
-			observe(e, "3c", 1).clients("1 client", conns(client.Replied, 2*time.Millisecond)...).Trial,
-			observe(e, "3d", 1).clients("1 client", conns(client.NoEOF, sec(3.001))...).Trial,
+			observe(e, "3c", 1).probeAt("during the hang", false).clients("1 client", conns(client.Replied, 2*time.Millisecond)...).Trial,
+			observe(e, "3d", 1).probeAt("during the hang", true).clients("1 client", conns(client.NoEOF, sec(3.001))...).Trial,
 		}
 	},
 	"fd-exhaustion": func(e Experiment) []Trial {
@@ -58,25 +64,29 @@ var predicted = map[string]func(e Experiment) []Trial{
 			"reply status=200 path=/hello pid=351", "reply status=200 path=/hello pid=352")
 		rs := append(conns(client.Replied, times(252, sec(0.5))...), conns(client.Refused, times(48, sec(0.9))...)...)
 		return []Trial{
-			d.clients("300 clients over 1 s", rs...).probe(0).exited(1).Trial,
-			observe(e, "3c", 1).clients("300 clients over 1 s", conns(client.Replied, times(300, sec(0.5))...)...).probe(0).Trial,
+			d.clients("300 clients over 1 s", rs...).probe(0).exited(1).samples(SeriesFDs, 4, 60, 130, 200, 255).Trial,
+			observe(e, "3c", 1).clients("300 clients over 1 s", conns(client.Replied, times(300, sec(0.5))...)...).probe(0).
+				samples(SeriesFDs, 4, 5, 4, 5, 4).Trial,
 		}
 	},
 	"zombies": func(e Experiment) []Trial {
 		rs := conns(client.Replied, times(20, sec(0.5))...)
+		// 21 forks: the 20 clients' and the live child every fake probe has.
 		return []Trial{
-			observe(e, "3c", 1).clients("20 clients", rs...).probe(20).Trial,
-			observe(e, "3g", 1).clients("20 clients", rs...).probe(0).Trial,
+			observe(e, "3c", 1).reaped(21, 0).clients("20 clients", rs...).probe(20).Trial,
+			observe(e, "3g", 1).reaped(21, 20).clients("20 clients", rs...).probe(0).Trial,
 		}
 	},
 	"process-limit": func(e Experiment) []Trial {
-		c := observe(e, "3c", 1) // nproc = pids = 400: the server and 399 children
-		for i := 0; i < 399; i++ {
-			c = c.logs("accept fd=4", fmt.Sprintf("fork child=%d", childPID+i))
-		}
-		c = c.logs("fork: EAGAIN (Resource temporarily unavailable)")
+		// The limit at 400 leaves the server and 399 children.
 		rs := append(conns(client.Replied, times(399, sec(1))...), conns(client.Refused, times(101, sec(2))...)...)
-		return []Trial{c.clients("500 clients over 2 s", rs...).probe(0).exited(1).Trial}
+		var ts []Trial
+		for _, arm := range []string{"nproc-400", "pids-400"} {
+			c := observe(e, arm, 1).reaped(399, 0).logs("fork: EAGAIN (Resource temporarily unavailable)")
+			ts = append(ts, c.clients("500 clients over 2 s", rs...).probe(0).exited(1).
+				samples(SeriesHostTasks, startTasks, startTasks+200, startTasks+400, startTasks).Trial)
+		}
+		return ts
 	},
 	"eintr": func(e Experiment) []Trial {
 		served := "reply status=200 path=/hello pid=47"
@@ -102,11 +112,12 @@ func coalescing(e Experiment, zombies []int) []Trial {
 	var ts []Trial
 	rs := conns(client.Replied, times(128, sec(0.2))...)
 	for i, z := range zombies {
-		f := observe(e, "3f", i+1).clients("128 clients at once", rs...)
+		// 129 forks: the clients' and the fake probe's live child.
+		f := observe(e, "3f", i+1).reaped(129, 128-max(z, 0)).clients("128 clients at once", rs...)
 		if z >= 0 {
 			f = f.probe(z)
 		}
-		ts = append(ts, f.Trial, observe(e, "3g", i+1).clients("128 clients at once", rs...).probe(0).Trial)
+		ts = append(ts, f.Trial, observe(e, "3g", i+1).reaped(129, 128).clients("128 clients at once", rs...).probe(0).Trial)
 	}
 	return ts
 }
@@ -124,69 +135,20 @@ func find(ts []Trial, arm string, n int) *Trial {
 // lastProbeOf is t's last step, its probe in these fakes.
 func lastProbeOf(t *Trial) *Observation { return &t.Steps[len(t.Steps)-1] }
 
-func TestJudgeSeed(t *testing.T) {
-	tests := []struct {
-		exp    string
-		breaks string        // what the variant changes; "" for the trials as predicted
-		change func([]Trial) // nil for the trials as predicted
-		want   Outcome
-		fail   []string // the checks that do not hold
-	}{
-		// Every preset replies as the seed says.
-		{"hello", "", nil, Reproduced, nil},
-		{"hello", "3d sends the same Date twice", func(ts []Trial) {
-			f := find(ts, "webserver3d", 1)
-			f.Steps[1].Clients[0].Reply = httpReply(200, date1, HelloBody)
-		}, NotReproduced, []string{"webserver3d: conformance_failures == 0 in every trial"}},
-		// 3b serves its clients one after another, 3c all at once.
-		{"head-of-line", "", nil, Reproduced, nil},
-		{"head-of-line", "the staircase is flat", func(ts []Trial) {
-			for i := range ts[0].Steps[0].Clients {
-				ts[0].Steps[0].Clients[i].Done = sec(1)
-			}
-		}, NotReproduced, []string{"3b: staircase(1s) <= 0.25 in every trial"}},
-		// backlog+1 handshakes complete, the other SYNs are dropped.
-		{"backlog", "", nil, Reproduced, nil},
-		{"backlog", "a dropped SYN is retried and connects after 1.5 s", func(ts []Trial) {
-			rs := find(ts, "backlog-5", 1).Steps[0].Clients
-			rs[len(rs)-1].Connect = sec(1.5)
-		}, NotReproduced, []string{"backlog-5: unconnected == 6 in every trial"}},
-		// 3d's client hangs, 3c's gets EOF at once.
-		{"client-hang", "", nil, Reproduced, nil},
-		{"client-hang", "3d's client gets EOF at once", func(ts []Trial) {
-			find(ts, "3d", 1).Steps[0].Clients = conns(client.Replied, 2*time.Millisecond)
-		}, NotReproduced, []string{
-			"3d: outcome(reply-without-eof) == 1 in every trial",
-			"3d: done_max >= 2.9 in every trial",
-		}},
-		// 3d dies of EMFILE after 252 accepts, 3c lives; children log after 3d died.
-		{"fd-exhaustion", "", nil, Reproduced, nil},
-		{"fd-exhaustion", "3d's last server line is not EMFILE", func(ts []Trial) {
-			d := find(ts, "3d", 1)
-			i := slices.Index(d.Logs, "accept: EMFILE (Too many open files)")
-			d.Logs[i] = "accept: ENFILE (Too many open files in system)"
-		}, NotReproduced, []string{"3d: last_log_contains(accept: EMFILE) == 1 in every trial"}},
-		// 3c leaves a zombie per client, 3g none.
-		{"zombies", "", nil, Reproduced, nil},
-		{"zombies", "3g leaves a zombie", func(ts []Trial) {
-			lastProbeOf(find(ts, "3g", 1)).Probe = snapshot("forking", 1, startTasks)
-		}, NotReproduced, []string{"3g: zombies == 0 in every trial"}},
-		// 3c dies of EAGAIN after 399 forks, and the host is untouched.
-		{"process-limit", "", nil, Reproduced, nil},
-		{"process-limit", "the host's task count grows by 400", func(ts []Trial) {
-			lastProbeOf(&ts[0]).Probe.HostTasks = startTasks + 400
-		}, NotReproduced, []string{"3c: host_tasks_growth <= 50 in every trial"}},
-		// 3e dies of EINTR, 3f restarts accept().
-		{"eintr", "", nil, Reproduced, nil},
-		{"eintr", "3e exits 0, not through die()", func(ts []Trial) {
-			find(ts, "3e", 1).Exit.ExitCode = 0
-		}, NotReproduced, []string{"3e: exit_code == 1 in every trial"}},
-		// 3f leaves zombies in some trials, 3g in none.
-		{"sigchld-coalescing", "", nil, Reproduced, nil},
-		{"sigchld-coalescing", "3f leaves no zombie in any trial", func(ts []Trial) {
-			copy(ts, coalescing(mustLookup("sigchld-coalescing"), []int{0, 0, 0, 0, 0}))
-		}, NotReproduced, []string{"3f: zombies > 0 in any trial"}},
-	}
+// judgeCase is an experiment's predicted trials, or a variant of them that
+// breaks a prediction, and the verdict it must get.
+type judgeCase struct {
+	exp    string
+	breaks string        // what the variant changes; "" for the trials as predicted
+	change func([]Trial) // nil for the trials as predicted
+	want   Outcome
+	fail   []string // the checks that do not hold
+}
+
+// TestJudge judges every experiment of the suite on trials as predicted
+// (reproduced) and on variants that break a prediction (not reproduced).
+func TestJudge(t *testing.T) {
+	tests := append(seedCases, modelCases...)
 	covered := map[string]map[Outcome]bool{}
 	for _, tt := range tests {
 		e := mustLookup(tt.exp)
@@ -221,11 +183,86 @@ func TestJudgeSeed(t *testing.T) {
 		}
 		covered[tt.exp][v.Outcome] = true
 	}
-	for _, e := range Seed() {
+	for _, e := range Suite() {
 		if !covered[e.Name][Reproduced] || !covered[e.Name][NotReproduced] {
 			t.Errorf("%s: got outcomes %v, want both reproduced and not reproduced tested", e.Name, covered[e.Name])
 		}
 	}
+}
+
+var seedCases = []judgeCase{
+	// Every preset replies as the seed says.
+	{"hello", "", nil, Reproduced, nil},
+	{"hello", "3d sends the same Date twice", func(ts []Trial) {
+		f := find(ts, "webserver3d/http", 1)
+		f.Steps[1].Clients[0].Reply = httpReply(200, date1, catalogue.HelloBody)
+	}, NotReproduced, []string{"webserver3d/http: conformance_failures == 0 in every trial"}},
+	// 3b serves its clients one after another, 3c all at once.
+	{"head-of-line", "", nil, Reproduced, nil},
+	{"head-of-line", "the staircase is flat", func(ts []Trial) {
+		for i := range ts[0].Steps[0].Clients {
+			ts[0].Steps[0].Clients[i].Done = sec(1)
+		}
+	}, NotReproduced, []string{"3b: staircase(1s) <= 0.25 in every trial"}},
+	// backlog+1 handshakes complete, the other SYNs are dropped.
+	{"backlog", "", nil, Reproduced, nil},
+	{"backlog", "a dropped SYN is retried and connects after 1.5 s", func(ts []Trial) {
+		rs := find(ts, "backlog-5", 1).Steps[0].Clients
+		rs[len(rs)-1].Connect = sec(1.5)
+	}, NotReproduced, []string{"backlog-5: unconnected == 6 in every trial"}},
+	// 3d's client hangs, 3c's gets EOF at once.
+	{"client-hang", "", nil, Reproduced, nil},
+	{"client-hang", "3d's client gets EOF at once", func(ts []Trial) {
+		find(ts, "3d", 1).Steps[1].Clients = conns(client.Replied, 2*time.Millisecond)
+	}, NotReproduced, []string{
+		"3d: outcome(reply-without-eof) == 1 in every trial",
+		"3d: done_max >= 2.9 in every trial",
+	}},
+	{"client-hang", "3d's parent no longer holds the socket: another inode", func(ts []Trial) {
+		p := find(ts, "3d", 1).Steps[0].Probe
+		p.TCP[0].Inode = serverSocket + 1
+	}, NotReproduced, []string{"3d: holds_client_socket(during the hang) == 1 in every trial"}},
+	// 3d dies of EMFILE after 252 accepts, 3c lives; children log after 3d died.
+	{"fd-exhaustion", "", nil, Reproduced, nil},
+	{"fd-exhaustion", "3d's last server line is not EMFILE", func(ts []Trial) {
+		d := find(ts, "3d", 1)
+		i := slices.Index(d.Logs, "accept: EMFILE (Too many open files)")
+		d.Logs[i] = "accept: ENFILE (Too many open files in system)"
+	}, NotReproduced, []string{"3d: last_log_contains(accept: EMFILE) == 1 in every trial"}},
+	{"fd-exhaustion", "3c's descriptors climb too", func(ts []Trial) {
+		find(ts, "3c", 1).Samples[2].FDs = 40
+	}, NotReproduced, []string{"3c: fds_growth <= 2 in every trial"}},
+	// 3c leaves a zombie per client, 3g none.
+	{"zombies", "", nil, Reproduced, nil},
+	{"zombies", "3g leaves a zombie", func(ts []Trial) {
+		lastProbeOf(find(ts, "3g", 1)).Probe = snapshot("forking", 1, startTasks)
+	}, NotReproduced, []string{"3g: zombies == 0 in every trial", "3g: log_zombie_gap == 0 in every trial"}},
+	// 3c dies of EAGAIN after 399 forks, and the host is untouched.
+	{"process-limit", "", nil, Reproduced, nil},
+	{"process-limit", "the host's task count peaks 500 above its start", func(ts []Trial) {
+		find(ts, "pids-400", 1).Samples[2].HostTasks = startTasks + 500
+	}, NotReproduced, []string{"pids-400: host_tasks_peak_growth <= 450 in every trial"}},
+	{"process-limit", "the pids arm forks on past 400: nproc bound", func(ts []Trial) {
+		p := find(ts, "pids-400", 1)
+		last := p.Logs[len(p.Logs)-1]
+		for i := 0; i < 600; i++ {
+			p.Logs = append(p.Logs[:len(p.Logs)-1], "fork child=9", last)
+		}
+	}, NotReproduced, []string{"pids-400: process_limit_margin(pids) <= 0 in every trial"}},
+	{"zombies", "the log reaps a child /proc still shows as a zombie", func(ts []Trial) {
+		c := find(ts, "3c", 1)
+		c.Logs = append(c.Logs, "reap child=101 status=0")
+	}, NotReproduced, []string{"3c: log_zombie_gap == 0 in every trial"}},
+	// 3e dies of EINTR, 3f restarts accept().
+	{"eintr", "", nil, Reproduced, nil},
+	{"eintr", "3e exits 0, not through die()", func(ts []Trial) {
+		find(ts, "3e", 1).Exit.ExitCode = 0
+	}, NotReproduced, []string{"3e: exit_code == 1 in every trial"}},
+	// 3f leaves zombies in some trials, 3g in none.
+	{"sigchld-coalescing", "", nil, Reproduced, nil},
+	{"sigchld-coalescing", "3f leaves no zombie in any trial", func(ts []Trial) {
+		copy(ts, coalescing(mustLookup("sigchld-coalescing"), []int{0, 0, 0, 0, 0}))
+	}, NotReproduced, []string{"3f: zombies > 0 in any trial"}},
 }
 
 func TestJudgeInconclusive(t *testing.T) {
@@ -246,7 +283,7 @@ func TestJudgeInconclusive(t *testing.T) {
 		// The server gone by the last probe: its zombies cannot be told.
 		{"server absent", func(ts []Trial) {
 			lastProbeOf(find(ts, "3c", 1)).Probe.Processes[1].PPID = 1
-		}, "3c: zombies == 20 in every trial: no forking process at the last probe"},
+		}, "3c: zombies == 20 in every trial: no forking process in the probe"},
 		// An arm that has no trial at all.
 		{"arm missing", func(ts []Trial) { ts[1].Arm = "3x" }, "3g: outcome(replied) == 20 in every trial: no trial gave a value"},
 	}
@@ -297,7 +334,7 @@ func TestJudgeQuantifiers(t *testing.T) {
 		{"every: one fails, one undecided", []int{1, 1, 1, 1, 1}, []int{0, 4, -1, 0, 0}, [2]bool{true, false}, [2]bool{}, NotReproduced},
 	}
 	e := mustLookup("sigchld-coalescing")
-	e.Checks = e.Checks[:2] // the two zombie checks
+	e.Checks = []Check{e.Checks[0], e.Checks[2]} // the two zombie checks
 	for _, tt := range tests {
 		trials := coalescing(e, tt.f)
 		for i, z := range tt.g {

@@ -5,79 +5,102 @@ import (
 	"strings"
 	"time"
 
+	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
 // figures draw, for the experiments that have one, the picture behind the
-// verdict. Every other experiment is shown by its checks and trials table.
+// verdict. Each is a view of the experiment's own metrics and timelines
+// (experiment.Measure, experiment.Timeline), never a second reckoning.
 var figures = map[string]func(*strings.Builder, experiment.Record){
-	"head-of-line":       staircaseFigure,
-	"client-hang":        staircaseFigure,
+	"head-of-line":       timingFigure,
+	"client-hang":        hangFigure,
 	"backlog":            backlogFigure,
 	"zombies":            zombiesFigure,
 	"sigchld-coalescing": zombiesFigure,
-	"fd-exhaustion":      limitsFigure,
-	"process-limit":      limitsFigure,
+	"fd-exhaustion":      descriptorsFigure,
+	"process-limit":      processLimitFigure,
 }
 
-// staircaseFigure draws when each connection ended, per arm.
-func staircaseFigure(b *strings.Builder, r experiment.Record) {
-	var max time.Duration
+// value is a metric's value in a trial as a table shows it: "?" when the
+// observations cannot give it.
+func value(name string, t experiment.Trial, arg string) string {
+	v, err := experiment.Measure(name, t, arg)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%g", v)
+}
+
+// timingFigure draws, per connection, when its handshake completed, when
+// its first byte came and when it ended (EOF, or the client's timeout): an
+// iterative server answers the k-th client at (k-1)*D and closes at k*D.
+func timingFigure(b *strings.Builder, r experiment.Record) {
+	var longest time.Duration
 	for _, t := range r.Trials {
-		for _, d := range doneTimes(t) {
-			max = maxDuration(max, d)
+		for _, d := range experiment.DoneTimes(t) {
+			longest = max(longest, d)
 		}
 	}
-	b.WriteString("When each connection ended (EOF, or the client's timeout), from its start:\n\n```\n")
+	b.WriteString("Each connection from its start: `·` before its handshake, `c` connected, `─` waiting for the reply, `r` its first byte, `█` until EOF (or the client's timeout):\n\n```\n")
 	for _, t := range r.Trials {
-		for i, d := range doneTimes(t) {
-			fmt.Fprintf(b, "%-4s client %-3d %6.2f s  %s\n", t.Arm, i+1, d.Seconds(), bar(d.Seconds(), max.Seconds(), 40))
+		rs := experiment.Results(t)
+		sortByDone(rs)
+		for i, c := range rs {
+			fmt.Fprintf(b, "%-4s client %-2d connect %5.2f s  first byte %5.2f s  end %5.2f s  %s\n", t.Arm, i+1,
+				c.Connect.Seconds(), c.FirstByte.Seconds(), c.Done.Seconds(), timingBar(c.Connect, c.FirstByte, c.Done, longest, 40))
 		}
 	}
 	b.WriteString("```\n\n")
 }
 
-func maxDuration(a, b time.Duration) time.Duration {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-// backlogFigure tabulates, per backlog, how many handshakes completed at once
-// (within the threshold its connected_within check states) and how the
-// others fared, with the namespace's somaxconn.
-func backlogFigure(b *strings.Builder, r experiment.Record) {
-	fast := map[string]time.Duration{}
-	for _, c := range r.Experiment.Checks {
-		if d, err := time.ParseDuration(c.Arg); c.Metric == "connected_within" && err == nil {
-			fast[c.Arm] = d
-		}
-	}
-	b.WriteString("| arm | backlog | connections | handshake at once | handshake ≥ 1 s | timed out | predicted at once (backlog+1, +1 served) | net.core.somaxconn |\n|---|---|---|---|---|---|---|---|\n")
+// hangFigure is the timing figure, and what the probe saw during the hang.
+func hangFigure(b *strings.Builder, r experiment.Record) {
+	timingFigure(b, r)
+	const during = "during the hang"
+	b.WriteString("What the probe saw 1 s in, while the client waited:\n\n| arm | live children | server holds the client's socket (by inode) | server's descriptors |\n|---|---|---|---|\n")
 	for _, t := range r.Trials {
-		within := fast[t.Arm]
-		quick, slow, timedOut, n := 0, 0, 0, 0
+		fds := "?"
 		for _, s := range t.Steps {
-			for _, c := range s.Clients {
-				n++
-				switch {
-				case c.Connect > 0 && c.Connect < within:
-					quick++
-				case c.Connect >= time.Second:
-					slow++
-				}
-				if c.Outcome == "timed-out" {
-					timedOut++
+			if s.Label == during && s.Probe != nil {
+				if srv, ok := s.Probe.Server(t.Comm); ok {
+					fds = fmt.Sprint(srv.FDs)
 				}
 			}
 		}
-		backlog := argAfter(t.Args, "--backlog")
-		somaxconn := 0
-		if t.Start != nil {
-			somaxconn = t.Start.Somaxconn
+		held := map[string]string{"1": "yes", "0": "no"}[value("holds_client_socket", t, during)]
+		if held == "" {
+			held = "?"
 		}
-		fmt.Fprintf(b, "| %s | %s | %d | %d (< %v) | %d | %d | %s | %d |\n", t.Arm, backlog, n, quick, within, slow, timedOut, plusTwo(backlog), somaxconn)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", t.Arm, value("live_children", t, during), held, fds)
+	}
+	b.WriteString("\n")
+}
+
+// backlogFigure tabulates, per backlog, the two counts the checks judge,
+// beside the values they predict, with the namespace's somaxconn.
+func backlogFigure(b *strings.Builder, r experiment.Record) {
+	b.WriteString("| arm | backlog | connections | connected at once | predicted | never connected | predicted | net.core.somaxconn |\n|---|---|---|---|---|---|---|---|\n")
+	for _, t := range r.Trials {
+		var within, predictedIn, predictedOut string
+		for _, c := range r.Experiment.Checks {
+			if c.Arm != t.Arm {
+				continue
+			}
+			switch c.Metric {
+			case "connected_within":
+				within = fmt.Sprintf("%s (< %s)", value(c.Metric, t, c.Arg), c.Arg)
+				predictedIn = fmt.Sprintf("%g", c.Value)
+			case "unconnected":
+				predictedOut = fmt.Sprintf("%g", c.Value)
+			}
+		}
+		somaxconn := "?"
+		if t.Start != nil {
+			somaxconn = fmt.Sprint(t.Start.Somaxconn)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", t.Arm, argAfter(t.Args, "--backlog"),
+			value("connections", t, ""), within, predictedIn, value("unconnected", t, ""), predictedOut, somaxconn)
 	}
 	b.WriteString("\n")
 }
@@ -91,61 +114,66 @@ func argAfter(args []string, flag string) string {
 	return "?"
 }
 
-func plusTwo(n string) string {
-	var v int
-	if _, err := fmt.Sscan(n, &v); err != nil {
-		return "?"
+// zombiesFigure sets the log's bookkeeping beside /proc's, per trial:
+// forks - reaps must be the children still there.
+func zombiesFigure(b *strings.Builder, r experiment.Record) {
+	b.WriteString("The server's log beside /proc at the last probe, per trial:\n\n| arm | trial | forks | reaps | forks − reaps | zombies in /proc |  |\n|---|---|---|---|---|---|---|\n")
+	for _, t := range r.Trials {
+		forks, reaps := experiment.LogCount(t, catalogue.LogFork), experiment.LogCount(t, catalogue.LogReap)
+		z := value("zombies", t, "")
+		bar := ""
+		if n, err := experiment.Measure("zombies", t, ""); err == nil {
+			bar = strings.Repeat("Z", int(n))
+		}
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %s | `%s` |\n", t.Arm, t.Trial, forks, reaps, forks-reaps, z, bar)
 	}
-	return fmt.Sprint(v + 2)
+	b.WriteString("\n")
 }
 
-// zombiesFigure shows the zombie children at the last probe, per trial.
-func zombiesFigure(b *strings.Builder, r experiment.Record) {
-	b.WriteString("Zombie children of the server at the last probe, per trial:\n\n```\n")
+// descriptorsFigure sets the server's descriptors against its limit, and
+// draws them climbing (or not) over the samples.
+func descriptorsFigure(b *strings.Builder, r experiment.Record) {
+	b.WriteString("| arm | nofile | descriptors at start | accepts | descriptor growth | last log line |\n|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
-		n := "?"
-		for i := len(t.Steps) - 1; i >= 0; i-- {
-			if p := t.Steps[i].Probe; p != nil {
-				if srv, ok := p.Server(t.Comm); ok {
-					z := len(p.Zombies(srv.PID))
-					n = fmt.Sprintf("%3d  %s", z, strings.Repeat("Z", z))
-				}
-				break
-			}
-		}
-		fmt.Fprintf(b, "%-4s trial %d  %s\n", t.Arm, t.Trial, n)
+		last, _ := experiment.LastLine(t)
+		fmt.Fprintf(b, "| %s | %d | %s | %d | %s | `%s` |\n", t.Arm, t.Limits.NoFile, value("fds_at_start", t, ""),
+			experiment.LogCount(t, catalogue.LogAccept), value("fds_growth", t, ""), cell(last))
+	}
+	b.WriteString("\nThe server's open descriptors, sampled every " + sampleEvery(r) + ":\n\n```\n")
+	for _, t := range r.Trials {
+		b.WriteString(sparkline(t.Arm, experiment.Timeline(t, experiment.SeriesFDs)))
 	}
 	b.WriteString("```\n\n")
 }
 
-// limitsFigure sets the server's accepts and forks against its limits.
-func limitsFigure(b *strings.Builder, r experiment.Record) {
-	b.WriteString("| arm | nofile | nproc | pids | descriptors at start | accepts | forks | host tasks at start → end | last log line |\n|---|---|---|---|---|---|---|---|---|\n")
+// processLimitFigure says which limit bound in each arm and at what count,
+// and draws the zombies climbing to it.
+func processLimitFigure(b *strings.Builder, r experiment.Record) {
+	b.WriteString("| arm | nproc | pids | forks | limit that bound | host tasks: start → peak | last log line |\n|---|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
-		fds, tasks := "?", "?"
-		if t.Start != nil {
-			if srv, ok := t.Start.Server(t.Comm); ok {
-				fds = fmt.Sprint(srv.FDs)
-			}
-			for i := len(t.Steps) - 1; i >= 0; i-- {
-				if p := t.Steps[i].Probe; p != nil {
-					tasks = fmt.Sprintf("%d → %d", t.Start.HostTasks, p.HostTasks)
-					break
-				}
-			}
+		bound := "neither: the forks reached no limit - 1"
+		limit, forks, ok := experiment.BoundBy(t)
+		if ok {
+			bound = fmt.Sprintf("**%s**, after %d forks", limit, forks)
 		}
-		accepts, forks := 0, 0
-		for _, l := range t.Logs {
-			switch {
-			case strings.HasPrefix(l, "accept fd="):
-				accepts++
-			case strings.HasPrefix(l, "fork child="):
-				forks++
-			}
+		tasks := "?"
+		if t.Start != nil {
+			peak, _ := experiment.Peak(experiment.Timeline(t, experiment.SeriesHostTasks))
+			tasks = fmt.Sprintf("%d → %g", t.Start.HostTasks, peak)
 		}
 		last, _ := experiment.LastLine(t)
-		fmt.Fprintf(b, "| %s | %d | %d | %d | %s | %d | %d | %s | `%s` |\n", t.Arm, t.Limits.NoFile, t.Limits.NProc,
-			t.Limits.Pids, fds, accepts, forks, tasks, cell(last))
+		fmt.Fprintf(b, "| %s | %d | %d | %d | %s | %s | `%s` |\n", t.Arm, t.Limits.NProc, t.Limits.Pids, forks, bound, tasks, cell(last))
 	}
-	b.WriteString("\n")
+	b.WriteString("\nZombie children of the server during the storm, sampled every " + sampleEvery(r) + ":\n\n```\n")
+	for _, t := range r.Trials {
+		b.WriteString(sparkline(t.Arm, experiment.Timeline(t, experiment.SeriesZombies)))
+	}
+	b.WriteString("```\n\n")
+}
+
+func sampleEvery(r experiment.Record) string {
+	if r.Experiment.SampleEvery > 0 {
+		return r.Experiment.SampleEvery.String()
+	}
+	return "1s"
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -11,9 +10,12 @@ import (
 )
 
 // Markdown renders REPORT.md from records alone: the environment, a verdict
-// table, then each experiment's claim, checks with their thresholds and
-// measured values, and the figures behind the verdict.
-func Markdown(recs []experiment.Record) []byte {
+// table, then for each experiment what the article says and what the lab
+// predicts (each labelled as such), where the run departs from the article,
+// why it happens, the checks with their thresholds and measured values, and
+// the figures behind the verdict. With a reference, it sets the run beside
+// it: same verdicts or not, and the key figures side by side.
+func Markdown(recs []experiment.Record, reference []experiment.Record) []byte {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	w("# serverlab report")
@@ -30,6 +32,9 @@ func Markdown(recs []experiment.Record) []byte {
 			len(r.Trials), r.Finished.Sub(r.Started).Round(time.Second), r.Started.Format("2006-01-02 15:04 UTC"))
 	}
 	w("")
+	if len(reference) > 0 {
+		writeComparison(&b, recs, reference)
+	}
 	for _, r := range recs {
 		writeExperiment(&b, r)
 	}
@@ -81,12 +86,12 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 	e := r.Experiment
 	w("## %s: %s", e.Name, e.Title)
 	w("")
-	w("**%s.** The seed's claim: %s.", capitalize(string(r.Verdict.Outcome)), e.Claim)
+	w("**%s.**", capitalize(string(r.Verdict.Outcome)))
 	if r.Verdict.Reason != "" {
-		w("")
 		w("Why %s: %s", r.Verdict.Outcome, r.Verdict.Reason)
 	}
 	w("")
+	writeExplanation(b, r)
 	w("| check | measured (per trial) | held | why |")
 	w("|---|---|---|---|")
 	for _, c := range r.Checks {
@@ -104,6 +109,47 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 		fig(b, r)
 	}
 	writeTrials(b, r)
+}
+
+// writeExplanation sets out the claim: the article's words (labelled as
+// the seed's), the lab's prediction (labelled as the lab's), the mechanism,
+// and every departure from the article, from the catalogue.
+func writeExplanation(b *strings.Builder, r experiment.Record) {
+	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
+	e := r.Experiment
+	if e.Seed != nil {
+		w("- **The article says** (%s, its words): “%s”", e.Seed.Source, e.Seed.Words)
+	}
+	w("- **The lab predicts:** %s.", e.Predicts)
+	w("- **Why:** %s", e.Mechanism)
+	var deps []string
+	for _, a := range e.Arms {
+		d := experiment.Departures(a)
+		if n := revivals(r, a.Name); n > 0 {
+			d = append(d, fmt.Sprintf("died and was started again %d times in this run", n))
+		}
+		if len(d) > 0 {
+			deps = append(deps, fmt.Sprintf("%s: %s", a.Name, strings.Join(d, "; ")))
+		}
+	}
+	if len(deps) > 0 {
+		w("- **Departures from the article**, from the catalogue:")
+		for _, d := range deps {
+			w("  - %s", d)
+		}
+	}
+	w("")
+}
+
+// revivals counts the specimens of an arm that died and were replaced.
+func revivals(r experiment.Record, arm string) int {
+	n := 0
+	for _, t := range r.Trials {
+		if t.Arm == arm {
+			n += len(t.Previous)
+		}
+	}
+	return n
 }
 
 func capitalize(s string) string {
@@ -131,13 +177,9 @@ func writeTrials(b *strings.Builder, r experiment.Record) {
 	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	w("<details><summary>Trials: arguments, limits, outcomes, exit, the server's last log line</summary>")
 	w("")
-	w("| arm | trial | args | limits | connections | specimen at end | server's last log line |")
-	w("|---|---|---|---|---|---|---|")
+	w("| arm | trial | args | limits | connections | specimen at end | took | server's last log line |")
+	w("|---|---|---|---|---|---|---|---|")
 	for _, t := range r.Trials {
-		var rs []client.Result
-		for _, s := range t.Steps {
-			rs = append(rs, s.Clients...)
-		}
 		end := "running"
 		if !t.Exit.Running {
 			end = fmt.Sprintf("exited %d", t.Exit.ExitCode)
@@ -146,8 +188,9 @@ func writeTrials(b *strings.Builder, r experiment.Record) {
 			end = "trial failed: " + t.Error
 		}
 		last, _ := experiment.LastLine(t)
-		w("| %s | %d | `%s` | nofile %d, nproc %d, pids %d | %s | %s | `%s` |", t.Arm, t.Trial,
-			strings.Join(t.Args, " "), t.Limits.NoFile, t.Limits.NProc, t.Limits.Pids, outcomes(rs), cell(end), cell(last))
+		w("| %s | %d | `%s` | nofile %d, nproc %d, pids %d | %s | %s | %s | `%s` |", t.Arm, t.Trial,
+			strings.Join(t.Args, " "), t.Limits.NoFile, t.Limits.NProc, t.Limits.Pids, outcomes(experiment.Results(t)),
+			cell(end), t.Elapsed.Round(100*time.Millisecond), cell(last))
 	}
 	w("")
 	w("</details>")
@@ -167,30 +210,6 @@ func outcomes(rs []client.Result) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-// bar draws v of max as a bar of at most width cells.
-func bar(v, max float64, width int) string {
-	if max <= 0 || v <= 0 {
-		return ""
-	}
-	n := int(v/max*float64(width) + 0.5)
-	if n < 1 {
-		n = 1
-	}
-	return strings.Repeat("█", n)
-}
-
-// doneTimes returns a trial's connection end times, sorted.
-func doneTimes(t experiment.Trial) []time.Duration {
-	var ds []time.Duration
-	for _, s := range t.Steps {
-		for _, c := range s.Clients {
-			ds = append(ds, c.Done)
-		}
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds
 }
 
 // cell makes text safe inside a Markdown table cell: a | would end the cell,

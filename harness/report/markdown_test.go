@@ -12,7 +12,6 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/experiment"
-	"github.com/serverlab/serverlab/harness/runner"
 )
 
 const serverPID = 13
@@ -27,7 +26,7 @@ func record(t *testing.T, name string, trials ...experiment.Trial) experiment.Re
 	}
 	rec := experiment.Record{Experiment: e, Started: started, Finished: started.Add(10 * time.Second), Trials: trials,
 		Environment: experiment.Environment{CPUModel: "AMD EPYC", LabVersion: "0.1.0", LabCommit: "9c806e536b46b577939d7296e3775fc3804f6bfa",
-			Engine: runner.Engine{Kernel: "6.18.44", DockerVersion: "20.10.24", CgroupVersion: "2", Arch: "x86_64", CPUs: 2}}}
+			Engine: experiment.Engine{Kernel: "6.18.44", DockerVersion: "20.10.24", CgroupVersion: "2", Arch: "x86_64", CPUs: 2}}}
 	rec.Checks, rec.Verdict = experiment.Judge(e, trials)
 	return rec
 }
@@ -36,7 +35,7 @@ func record(t *testing.T, name string, trials ...experiment.Trial) experiment.Re
 // 4 descriptors, and steps.
 func trial(arm, comm string, args []string, steps ...experiment.Observation) experiment.Trial {
 	return experiment.Trial{Arm: arm, Trial: 1, Comm: comm, Args: args, Limits: catalogue.DefaultLimits(),
-		Start: snapshot(comm, 0), Exit: runner.Exit{Running: true}, Steps: steps,
+		Start: snapshot(comm, 0), Exit: experiment.Exit{Running: true}, Steps: steps,
 		Logs: []string{fmt.Sprintf("listening pid=%d", serverPID)}}
 }
 
@@ -99,17 +98,19 @@ func backlogRecord(t *testing.T) experiment.Record {
 	return record(t, "backlog", trials...)
 }
 
-// zombiesRecord: 3c's 20 zombies, and a 3g trial that was never probed.
+// zombiesRecord: 3c's 20 zombies (and its live child: 21 forks in the
+// log), and a 3g trial that was never probed.
 func zombiesRecord(t *testing.T) experiment.Record {
-	return record(t, "zombies",
-		trial("3c", "forking", nil, ended(client.Replied, repeat(20, time.Second)...), probe("forking", 20)),
-		trial("3g", "forking", nil, ended(client.Replied, repeat(20, time.Second)...)))
+	c := trial("3c", "forking", nil, ended(client.Replied, repeat(20, time.Second)...), probe("forking", 20))
+	for i := 0; i < 21; i++ {
+		c.Logs = append(c.Logs, fmt.Sprintf("fork child=%d", 99+i))
+	}
+	return record(t, "zombies", c, trial("3g", "forking", nil, ended(client.Replied, repeat(20, time.Second)...)))
 }
 
 func TestMarkdown(t *testing.T) {
 	recs := []experiment.Record{headOfLineRecord(t), backlogRecord(t), zombiesRecord(t)}
-	md := string(Markdown(recs))
-	bars := func(n int) string { return strings.Repeat("█", n) }
+	md := string(Markdown(recs, nil))
 	tests := []struct {
 		name, want string
 	}{
@@ -119,9 +120,14 @@ func TestMarkdown(t *testing.T) {
 		{"verdict row", "| [head-of-line](#head-of-line-an-iterative-server-makes-every-client-wait-for-the-one-before) | **reproduced** | 2 | 10s | 2026-11-26 02:41 UTC |\n"},
 		{"verdict row", "| [backlog](#backlog-the-listen-backlog-holds-the-connections-a-busy-server-has-not-accepted) | **not reproduced** | 4 | 10s | 2026-11-26 02:41 UTC |\n"},
 		{"verdict row", "| [zombies](#zombies-children-never-waited-for-become-zombies) | **inconclusive** | 2 | 10s | 2026-11-26 02:41 UTC |\n"},
-		// Each experiment's verdict and claim.
-		{"claim", "**Reproduced.** The seed's claim: with a delay D per request, 5 clients at once finish in a staircase"},
-		{"claim", "**Inconclusive.** The seed's claim: after N clients, webserver3c has N zombie children"},
+		// The article's words, labelled as the seed's, then the lab's prediction.
+		{"seed", "- **The article says** (webserver3b.py, webserver3c.py, its words): “Server sleeps for 60 seconds after sending a response to a client (3b)"},
+		{"prediction", "- **The lab predicts:** with a delay D = 1 s per request, 5 clients at once end in a staircase k*D"},
+		{"mechanism", "- **Why:** An iterative server runs accept, serve, close in one process"},
+		// Departures, worked out from the catalogue.
+		{"departure", "  - 3b: delay 60 s → 1 s\n"},
+		{"departure", "  - backlog-0: a 10 s delay the article's webserver3a.py does not have; backlog 5 → 0\n"},
+		{"departure", "  - 3c: no delay (the article's webserver3c.py sleeps 60 s)\n"},
 		// Checks with their measured values and whether they held.
 		{"check", "| `3b: staircase(1s) <= 0.25 in every trial` | 0 | yes | the k-th client ends within D/4 of k*D |\n"},
 		{"check", "| `3c: done_max <= 1.5 in every trial` | 1.002 | yes |"},
@@ -130,18 +136,17 @@ func TestMarkdown(t *testing.T) {
 		// A check that could not be decided says why.
 		{"undecided", "| `3g: zombies == 0 in every trial` | ? (no probe step ran) | undecided: no probe step ran |"},
 		{"reason", "Why not reproduced: backlog-128: connected_within(500ms) == 130 in every trial (got 129)"},
-		// The staircase: the fifth client of 3b ends at 5 s, the longest bar.
-		{"staircase", "3b   client 1     1.00 s  " + bars(8) + "\n"},
-		{"staircase", "3b   client 5     5.00 s  " + bars(40) + "\n"},
-		{"staircase", "3c   client 5     1.00 s  " + bars(8) + "\n"},
-		// The backlog table: connections, fast handshakes, slow, timed out, predicted, somaxconn.
-		{"backlog", "| backlog-5 | 5 | 13 | 7 (< 500ms) | 0 | 13 | 7 | 4096 |\n"},
-		{"backlog", "| backlog-128 | 128 | 136 | 129 (< 500ms) | 0 | 136 | 130 | 4096 |\n"},
-		// The zombies figure; the unprobed trial has no count.
-		{"zombies", "3c   trial 1   20  " + strings.Repeat("Z", 20) + "\n"},
-		{"zombies", "3g   trial 1  ?\n"},
+		// The timing figure: connect, first byte and end of every connection.
+		{"timing", "3b   client 5  connect  0.00 s  first byte  0.00 s  end  5.00 s  c" + strings.Repeat("─", 40) + "\n"},
+		{"timing", "3c   client 5  connect  0.00 s  first byte  0.00 s  end  1.00 s  c" + strings.Repeat("─", 8) + "\n"},
+		// The backlog table: each counted figure beside what its check predicts.
+		{"backlog", "| backlog-5 | 5 | 13 | 7 (< 500ms) | 7 | 6 | 6 | 4096 |\n"},
+		{"backlog", "| backlog-128 | 128 | 136 | 129 (< 500ms) | 130 | 7 | 6 | 4096 |\n"},
+		// The log's forks and reaps beside /proc's zombies; the unprobed trial has no count.
+		{"zombies", "| 3c | 1 | 21 | 0 | 21 | 20 | `" + strings.Repeat("Z", 20) + "` |\n"},
+		{"zombies", "| 3g | 1 | 0 | 0 | 0 | ? | `` |\n"},
 		// The trials table.
-		{"trials", "| backlog-0 | 1 | `--backlog 0 --delay 10s` | nofile 1024, nproc 1024, pids 1024 | 8 timed-out | running | `listening pid=13` |\n"},
+		{"trials", "| backlog-0 | 1 | `--backlog 0 --delay 10s` | nofile 1024, nproc 1024, pids 1024 | 8 timed-out | running | 0s | `listening pid=13` |\n"},
 	}
 	for _, tt := range tests {
 		if !strings.Contains(md, tt.want) {
@@ -167,9 +172,9 @@ func TestMarkdownPure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Markdown(recs)
+	want := Markdown(recs, nil)
 	for i := 0; i < 10; i++ {
-		if got := Markdown(recs); !bytes.Equal(got, want) {
+		if got := Markdown(recs, nil); !bytes.Equal(got, want) {
 			t.Fatalf("run %d: got a different report for the same records", i+2)
 		}
 	}
@@ -186,10 +191,41 @@ func TestMarkdownPure(t *testing.T) {
 // last_log_contains reads it, not that of a child that outlived it.
 func TestMarkdownLastLine(t *testing.T) {
 	d := trial("3d", "forking", nil, ended(client.Replied, time.Second), probe("forking", 0))
-	d.Exit = runner.Exit{ExitCode: 1}
+	d.Exit = experiment.Exit{ExitCode: 1}
 	d.Logs = append(d.Logs, "accept fd=4", "accept: EMFILE (Too many open files)", "reply status=200 path=/hello pid=298")
-	md := string(Markdown([]experiment.Record{record(t, "fd-exhaustion", d)}))
+	md := string(Markdown([]experiment.Record{record(t, "fd-exhaustion", d)}, nil))
 	if want := "`accept: EMFILE (Too many open files)` |\n"; strings.Count(md, want) != 2 {
-		t.Errorf("got %d rows ending in %q, want 2 (limits figure, trials table) in\n%s", strings.Count(md, want), want, md)
+		t.Errorf("got %d rows ending in %q, want 2 (descriptors figure, trials table) in\n%s", strings.Count(md, want), want, md)
+	}
+}
+
+// TestMarkdownBesideReference: a run is set beside the reference, verdict
+// by verdict and check by check, and only when there is one.
+func TestMarkdownBesideReference(t *testing.T) {
+	run := []experiment.Record{headOfLineRecord(t), backlogRecord(t)}
+	ref := []experiment.Record{headOfLineRecord(t)}
+	// The reference's backlog reproduced: every backlog+2 connected.
+	var trials []experiment.Trial
+	for _, b := range []int{0, 1, 5, 128} {
+		step := ended(client.TimedOut, repeat(b+8, 3*time.Second)...)
+		for i := b + 2; i < len(step.Clients); i++ {
+			step.Clients[i].Connect = 0
+		}
+		trials = append(trials, trial(fmt.Sprintf("backlog-%d", b), "iterative", []string{"--backlog", fmt.Sprint(b)}, step))
+	}
+	ref = append(ref, record(t, "backlog", trials...))
+	md := string(Markdown(run, ref))
+	for _, want := range []string{
+		"## Beside the reference run\n",
+		"| head-of-line | reproduced | reproduced | yes |\n",
+		"| backlog | not reproduced | reproduced | **no** |\n",
+		"| backlog | `backlog-128: connected_within(500ms) == 130 in every trial` | 129 | 130 |\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("got no %q in\n%s", want, md)
+		}
+	}
+	if strings.Contains(string(Markdown(run, nil)), "Beside the reference") {
+		t.Errorf("without a reference: got a comparison, want none")
 	}
 }

@@ -10,25 +10,39 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-// Write stores rec as dir/<experiment>.json atomically: a temporary file,
-// synced, then renamed over the old one, so that an interrupted run leaves
-// either the previous record or the new one, never half of one. Files take
-// the owner of dir, so that a run inside a root container leaves results the
+// PartialDir is where, under a results folder, records of partial runs go
+// (lab run --preset): they never replace a complete record.
+const PartialDir = "partial"
+
+// Path is where rec is stored under dir: dir/<experiment>.json, or for a
+// partial run dir/partial/<experiment>.<preset>+<preset>.json.
+func Path(dir string, rec experiment.Record) string {
+	if rec.Partial() {
+		return filepath.Join(dir, PartialDir, rec.Experiment.Name+"."+strings.Join(rec.Presets, "+")+".json")
+	}
+	return filepath.Join(dir, rec.Experiment.Name+".json")
+}
+
+// Write stores rec at Path(dir, rec) atomically: a temporary file, synced,
+// then renamed over the old one, so that an interrupted run leaves either
+// the previous record or the new one, never half of one. Files take the
+// owner of dir, so that a run inside a root container leaves results the
 // user can edit.
 func Write(dir string, rec experiment.Record) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create %s: %w", dir, err)
+	path := Path(dir, rec)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", fmt.Errorf("create %s: %w", filepath.Dir(path), err)
 	}
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("encode %s: %w", rec.Experiment.Name, err)
 	}
-	path := filepath.Join(dir, rec.Experiment.Name+".json")
 	return path, writeAtomic(path, append(b, '\n'))
 }
 
@@ -72,36 +86,46 @@ func matchOwner(path, dir string) {
 	}
 }
 
-// Read loads every record in dir, in the seed's order (unknown experiments
-// last, by name).
-func Read(dir string) ([]experiment.Record, error) {
+// Skipped is a JSON file among the records that is not one.
+type Skipped struct {
+	Path   string
+	Reason string
+}
+
+// ErrNoRecords means a folder holds no record to draw from.
+var ErrNoRecords = errors.New("no records")
+
+// Read loads every complete record in dir, in the suite's order (unknown
+// experiments last, by name). A file that is not a record (cut short,
+// corrupt, or some other JSON) is skipped and listed, never fatal; a
+// folder without any record is ErrNoRecords.
+func Read(dir string) ([]experiment.Record, []Skipped, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var recs []experiment.Record
+	var skipped []Skipped
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, err
-		}
-		if !json.Valid(b) {
-			return nil, fmt.Errorf("read %s: not JSON: a record cut short?", p)
+			return nil, nil, err
 		}
 		var r experiment.Record
-		if err := json.Unmarshal(b, &r); err != nil {
-			continue // JSON, but not a record: some other file
+		switch {
+		case !json.Valid(b):
+			skipped = append(skipped, Skipped{p, "not JSON: a record cut short, or corrupt"})
+		case json.Unmarshal(b, &r) != nil || r.Experiment.Name == "" || r.Verdict.Outcome == "":
+			skipped = append(skipped, Skipped{p, "JSON, but not an experiment's record"})
+		default:
+			recs = append(recs, r)
 		}
-		if r.Experiment.Name == "" {
-			continue // some other JSON file
-		}
-		recs = append(recs, r)
 	}
 	if len(recs) == 0 {
-		return nil, errors.Join(fmt.Errorf("no records in %s", dir), os.ErrNotExist)
+		return nil, skipped, fmt.Errorf("%w in %s", ErrNoRecords, dir)
 	}
 	order := map[string]int{}
-	for i, e := range experiment.Seed() {
+	for i, e := range experiment.Suite() {
 		order[e.Name] = i + 1
 	}
 	sort.SliceStable(recs, func(i, j int) bool {
@@ -111,7 +135,7 @@ func Read(dir string) ([]experiment.Record, error) {
 		}
 		return oi < oj
 	})
-	return recs, nil
+	return recs, skipped, nil
 }
 
 // WriteReport writes b to path atomically.

@@ -24,9 +24,9 @@ func TestWriteRead(t *testing.T) {
 	if wantPath := filepath.Join(dir, "zombies.json"); path != wantPath {
 		t.Errorf("Write: got path %s, want %s", path, wantPath)
 	}
-	got, err := Read(dir)
-	if err != nil {
-		t.Fatal(err)
+	got, skipped, err := Read(dir)
+	if err != nil || len(skipped) > 0 {
+		t.Fatal(err, skipped)
 	}
 	if len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Errorf("Read: got %+v, want the record written %+v", got, want)
@@ -100,11 +100,12 @@ func TestReadOrder(t *testing.T) {
 	for _, tt := range tests {
 		dir := t.TempDir()
 		for _, name := range tt.write {
-			if _, err := Write(dir, experiment.Record{Experiment: experiment.Experiment{Name: name}}); err != nil {
+			rec := experiment.Record{Experiment: experiment.Experiment{Name: name}, Verdict: experiment.Verdict{Outcome: experiment.Reproduced}}
+			if _, err := Write(dir, rec); err != nil {
 				t.Fatal(err)
 			}
 		}
-		recs, err := Read(dir)
+		recs, _, err := Read(dir)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -122,16 +123,18 @@ func TestReadOthers(t *testing.T) {
 	tests := []struct {
 		name    string
 		files   map[string]string // beside one record
-		records int               // -1: Read errors
+		skipped []string          // the files reported and skipped
 	}{
-		// A JSON object that is not a record is skipped.
-		{"other object", map[string]string{"package.json": `{"name": "serverlab"}`}, 1},
-		// Files that are not .json are not read.
-		{"not json", map[string]string{"REPORT.md": "# report", "notes.json.txt": "{"}, 1},
-		// A record cut short is an error, not a silent gap.
-		{"truncated record", map[string]string{"backlog.json": `{"experiment": {"name": "backlog"`}, -1},
+		// A JSON object that is not a record is skipped, and said so.
+		{"other object", map[string]string{"package.json": `{"name": "serverlab"}`}, []string{"package.json"}},
+		// Files that are not .json are not read at all.
+		{"not json", map[string]string{"REPORT.md": "# report", "notes.json.txt": "{"}, nil},
+		// A record cut short is skipped and said so, not fatal.
+		{"truncated record", map[string]string{"backlog.json": `{"experiment": {"name": "backlog"`}, []string{"backlog.json"}},
 		// JSON that is not an object is not a record either.
-		{"other array", map[string]string{"list.json": `["hello", "zombies"]`}, 1},
+		{"other array", map[string]string{"list.json": `["hello", "zombies"]`}, []string{"list.json"}},
+		// An experiment's record without a verdict was never judged.
+		{"unjudged", map[string]string{"eintr.json": `{"experiment": {"name": "eintr"}}`}, []string{"eintr.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,14 +147,47 @@ func TestReadOthers(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			recs, err := Read(dir)
-			switch {
-			case tt.records < 0 && err == nil:
-				t.Errorf("got %d records, want an error", len(recs))
-			case tt.records >= 0 && (err != nil || len(recs) != tt.records):
-				t.Errorf("got %d records, %v; want %d", len(recs), err, tt.records)
+			recs, skipped, err := Read(dir)
+			if err != nil || len(recs) != 1 {
+				t.Errorf("got %d records, %v; want the one record", len(recs), err)
+			}
+			var got []string
+			for _, s := range skipped {
+				got = append(got, filepath.Base(s.Path))
+				if s.Reason == "" {
+					t.Errorf("skipped %s without a reason", s.Path)
+				}
+			}
+			if !slices.Equal(got, tt.skipped) {
+				t.Errorf("skipped %v, want %v", got, tt.skipped)
 			}
 		})
+	}
+}
+
+// TestWritePartial: a run of some arms only never replaces the complete
+// record, and Read leaves it out.
+func TestWritePartial(t *testing.T) {
+	dir := t.TempDir()
+	whole := zombiesRecord(t)
+	if _, err := Write(dir, whole); err != nil {
+		t.Fatal(err)
+	}
+	part := zombiesRecord(t)
+	part.Presets = []string{"webserver3g"}
+	path, err := Write(dir, part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, PartialDir, "zombies.webserver3g.json"); path != want {
+		t.Errorf("got path %s, want %s", path, want)
+	}
+	recs, _, err := Read(dir)
+	if err != nil || len(recs) != 1 || recs[0].Partial() {
+		t.Fatalf("got %d records (%v), want the complete one only", len(recs), err)
+	}
+	if !reflect.DeepEqual(recs[0], whole) {
+		t.Errorf("the complete record changed after a partial run")
 	}
 }
 
@@ -172,13 +208,13 @@ func TestReadNone(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if recs, err := Read(dir); !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("%s: got %d records, %v; want an error that is os.ErrNotExist", tt.name, len(recs), err)
+		if recs, _, err := Read(dir); !errors.Is(err, ErrNoRecords) {
+			t.Errorf("%s: got %d records, %v; want ErrNoRecords", tt.name, len(recs), err)
 		}
 	}
 	// A directory that does not exist.
-	if _, err := Read(filepath.Join(t.TempDir(), "absent")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("absent: got %v, want an error that is os.ErrNotExist", err)
+	if _, _, err := Read(filepath.Join(t.TempDir(), "absent")); !errors.Is(err, ErrNoRecords) {
+		t.Errorf("absent: got %v, want ErrNoRecords", err)
 	}
 }
 

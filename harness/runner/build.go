@@ -17,17 +17,13 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 )
 
-// DefaultBuilder is the image the Dockerfile's build stage starts from when
-// nothing else is said: a public Go image that has gcc.
-const DefaultBuilder = "golang:1.26-bookworm"
-
 // BuilderFromEnv returns $LAB_BUILDER, or DefaultBuilder. Offline machines
 // set LAB_BUILDER=serverlab/builder:offline (scripts/offline-builder.sh).
 func BuilderFromEnv() string {
 	if b := os.Getenv("LAB_BUILDER"); b != "" {
 		return b
 	}
-	return DefaultBuilder
+	return catalogue.DefaultBuilder
 }
 
 // BuildOptions says what to build and from where.

@@ -17,6 +17,7 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	labclient "github.com/serverlab/serverlab/harness/client"
+	"github.com/serverlab/serverlab/harness/load"
 )
 
 // agentBinary is the lab's binary in the agent image.
@@ -46,6 +47,10 @@ func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string)
 		return fmt.Errorf("exec %s: %w", strings.Join(cmd, " "), err)
 	}
 	defer att.Close()
+	// The stream is a hijacked connection that ignores ctx: close it when
+	// ctx ends, so that a reader blocked on it returns.
+	stop := context.AfterFunc(ctx, func() { att.Close() })
+	defer stop()
 
 	// The exec stream multiplexes stdout and stderr; split them, and read
 	// stdout line by line while it comes.
@@ -63,6 +68,9 @@ func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string)
 		if lineErr == nil {
 			lineErr = line(sc.Bytes())
 		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("exec %s: read: %w", strings.Join(cmd, " "), err)
@@ -103,14 +111,7 @@ func (l *Lab) Client(ctx context.Context, o labclient.Options) ([]labclient.Resu
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	args := []string{"client", "--json",
-		"--host", o.Host, "--port", strconv.Itoa(o.Port),
-		"--max-clients", strconv.Itoa(o.Clients), "--max-conns", strconv.Itoa(o.Conns),
-		"--timeout", o.Timeout.String(), "--ramp", o.Ramp.String(), "--path", o.Path,
-	}
-	if len(o.Request) > 0 {
-		args = append(args, "--raw", string(o.Request))
-	}
+	args := append([]string{"client"}, o.Args()...)
 	var out []labclient.Result
 	err := l.Exec(ctx, func(b []byte) error {
 		var r labclient.Result
@@ -123,9 +124,61 @@ func (l *Lab) Client(ctx context.Context, o labclient.Options) ([]labclient.Resu
 	return out, err
 }
 
-// Probe reads /proc in the specimen's PID namespace through the agent.
-func (l *Lab) Probe(ctx context.Context) (agent.Snapshot, error) {
-	var s agent.Snapshot
-	err := l.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &s) }, "probe", "--json")
+// ClientSummary runs the lab's client in the agent like Client, and returns
+// the counts of the connections' outcomes instead of a record of each.
+func (l *Lab) ClientSummary(ctx context.Context, o labclient.Options) (labclient.Summary, error) {
+	o.Host, o.Port = "127.0.0.1", catalogue.Port
+	var s labclient.Summary
+	if err := o.Validate(); err != nil {
+		return s, err
+	}
+	args := append([]string{"client", "--" + labclient.FlagSummary}, o.Args()...)
+	err := l.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &s) }, args...)
 	return s, err
+}
+
+// Probe reads /proc in the specimen's PID namespace through the agent;
+// with sockets, also the TCP connections of the specimens' port and every
+// process's socket inodes.
+func (l *Lab) Probe(ctx context.Context, sockets bool) (agent.Snapshot, error) {
+	var s agent.Snapshot
+	args := []string{"probe", "--json"}
+	if sockets {
+		args = append(args, "--port", strconv.Itoa(catalogue.Port))
+	}
+	err := l.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &s) }, args...)
+	return s, err
+}
+
+// Load runs the lab's load generator in the agent against the specimen, at
+// 127.0.0.1 in their shared namespace, for path.
+func (l *Lab) Load(ctx context.Context, path string, opts ...load.Option) (load.Result, error) {
+	o := load.NewOptions(fmt.Sprintf("http://127.0.0.1:%d%s", catalogue.Port, path), opts...)
+	var res load.Result
+	if err := o.Validate(); err != nil {
+		return res, err
+	}
+	err := l.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &res) }, append([]string{"load"}, o.Args()...)...)
+	return res, err
+}
+
+// SampleOnce takes one sample of the specimen through the agent.
+func (l *Lab) SampleOnce(ctx context.Context) (agent.Sample, error) {
+	var s agent.Sample
+	err := l.Sample(ctx, time.Second, time.Millisecond, func(got agent.Sample) { s = got })
+	return s, err
+}
+
+// Sample runs the agent's sampler, which looks at the specimen every
+// interval until bound has passed or ctx is done, and calls fn with each
+// sample as it comes.
+func (l *Lab) Sample(ctx context.Context, every, bound time.Duration, fn func(agent.Sample)) error {
+	return l.Exec(ctx, func(b []byte) error {
+		var s agent.Sample
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("sample %q: %w", b, err)
+		}
+		fn(s)
+		return nil
+	}, "sample", "--comm", l.Specimen.Comm, "--every", every.String(), "--for", bound.String())
 }

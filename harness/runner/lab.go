@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,11 +21,13 @@ import (
 // them: clients in the agent dial 127.0.0.1 with no proxy in between, and the
 // agent outlives a specimen that dies.
 type Lab struct {
-	Preset   catalogue.Preset
-	Limits   catalogue.Limits
-	Args     []string // the specimen's command line
-	Agent    *testcontainers.DockerContainer
-	Specimen *testcontainers.DockerContainer
+	Preset    catalogue.Preset
+	Specimen  catalogue.Specimen
+	Limits    catalogue.Limits
+	Wire      string
+	Args      []string // the specimen's command line
+	Agent     *testcontainers.DockerContainer
+	Container *testcontainers.DockerContainer // the specimen's
 }
 
 // Run starts the agent, then the specimen in its namespaces, and waits until
@@ -39,17 +40,22 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{Preset: p, Limits: p.Limits, Args: p.Command()}
+	l := &Lab{Preset: p, Specimen: spec, Limits: p.Limits, Wire: p.Wire}
 	if o.Limits != nil {
 		l.Limits = *o.Limits
 	}
+	if o.Wire != "" {
+		l.Wire = o.Wire
+	}
+	flags := p.Args
+	if o.Args != nil {
+		flags = o.Args
+	}
+	l.Args = catalogue.CommandLine(flags, l.Wire)
 	// RLIMIT_NPROC counts per UID across the host: a playground container
 	// of the same preset (its zombies above all) must not count against a
 	// run's limit, so the harness runs each preset under UID + UIDOffset.
 	l.Limits.UID += UIDOffset
-	if o.Args != nil {
-		l.Args = append(append([]string(nil), o.Args...), "--port", strconv.Itoa(catalogue.Port))
-	}
 	if err := l.Limits.Validate(); err != nil {
 		return l, fmt.Errorf("preset %s: %w", p.Name, err)
 	}
@@ -57,38 +63,63 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		return map[string]string{LabelLab: "true", LabelRun: o.RunID, LabelRole: role, LabelPreset: p.Name}
 	}
 	quiet := testcontainers.WithLogger(tclog.NewNoopLogger())
+	named := func(role string) testcontainers.CustomizeRequestOption {
+		if o.Name == "" {
+			return func(*testcontainers.GenericContainerRequest) error { return nil }
+		}
+		return testcontainers.WithName(containerName(o.Name + "-" + role))
+	}
 	if err := present(ctx, catalogue.Image(catalogue.AgentTarget), spec.Image()); err != nil {
 		return l, err
 	}
 
 	l.Agent, err = testcontainers.Run(ctx, catalogue.Image(catalogue.AgentTarget), quiet,
 		testcontainers.WithCmd("agent"),
+		named("agent"),
 		testcontainers.WithLabels(labels("agent")),
 		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = "0:0" }),
-		testcontainers.WithHostConfigModifier(agentHost),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			agentHost(hc)
+			hc.Resources.CpusetCpus = o.AgentCPUs
+		}),
 		testcontainers.WithWaitStrategy(wait.ForLog(AgentReady).WithStartupTimeout(o.StartTimeout)),
 	)
 	if err != nil {
 		return l, fmt.Errorf("start agent for %s: %w", p.Name, err)
 	}
 	ns := "container:" + l.Agent.GetContainerID()
-	l.Specimen, err = testcontainers.Run(ctx, spec.Image(), quiet,
+	l.Container, err = testcontainers.Run(ctx, spec.Image(), quiet,
 		testcontainers.WithCmd(l.Args...),
+		named("specimen"),
 		testcontainers.WithLabels(labels("specimen")),
 		testcontainers.WithConfigModifier(func(c *container.Config) {
 			c.User = fmt.Sprintf("%d:%d", l.Limits.UID, l.Limits.UID)
 		}),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			specimenHost(hc, l.Limits)
+			hc.Resources.CpusetCpus = o.SpecimenCPUs
 			hc.NetworkMode = container.NetworkMode(ns)
 			hc.PidMode = container.PidMode(ns)
 		}),
-		testcontainers.WithWaitStrategy(wait.ForLog("listening ").WithStartupTimeout(o.StartTimeout)),
+		testcontainers.WithWaitStrategy(wait.ForLog(catalogue.LogListening).WithStartupTimeout(o.StartTimeout)),
 	)
 	if err != nil {
 		return l, fmt.Errorf("start %s: %w", p.Name, err)
 	}
 	return l, nil
+}
+
+// containerName makes s a valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*,
+// every other character a '-'.
+func containerName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || (i > 0 && (c == '_' || c == '.' || c == '-'))
+		if !ok {
+			b[i] = '-'
+		}
+	}
+	return string(b)
 }
 
 // UIDOffset separates the UIDs the harness runs specimens under from the
@@ -114,6 +145,13 @@ func specimenHost(hc *container.HostConfig, l catalogue.Limits) {
 	hc.SecurityOpt = []string{"no-new-privileges"}
 }
 
+// agentCaps are the capabilities an agent needs to read another UID's
+// /proc entries: /proc/<pid>/fd is a directory only its owner may search
+// (CAP_DAC_READ_SEARCH), and the kernel lets only a would-be tracer read
+// it, or look through /proc/<pid>/root at the specimen's cgroup files
+// (CAP_SYS_PTRACE).
+var agentCaps = []string{"DAC_READ_SEARCH", "SYS_PTRACE"}
+
 // agentHost gives the agent loopback only (nothing it runs can reach past
 // this machine), and the two capabilities it needs to count another UID's
 // descriptors: /proc/<pid>/fd is a directory only its owner may search
@@ -127,16 +165,16 @@ func agentHost(hc *container.HostConfig) {
 	hc.Resources.Memory = 512 << 20
 	hc.ReadonlyRootfs = true
 	hc.CapDrop = []string{"ALL"}
-	hc.CapAdd = []string{"DAC_READ_SEARCH", "SYS_PTRACE"}
+	hc.CapAdd = agentCaps
 	hc.SecurityOpt = []string{"no-new-privileges"}
 }
 
 // Logs returns the specimen's log lines so far.
 func (l *Lab) Logs(ctx context.Context) ([]string, error) {
-	if l.Specimen == nil {
+	if l.Container == nil {
 		return nil, errors.New("read logs: no specimen")
 	}
-	rc, err := l.Specimen.Logs(ctx)
+	rc, err := l.Container.Logs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read logs of %s: %w", l.Preset.Name, err)
 	}
@@ -159,10 +197,10 @@ type Exit struct {
 
 // State reports whether the specimen still runs, and how it ended.
 func (l *Lab) State(ctx context.Context) (Exit, error) {
-	if l.Specimen == nil {
+	if l.Container == nil {
 		return Exit{}, errors.New("state: no specimen")
 	}
-	st, err := l.Specimen.State(ctx)
+	st, err := l.Container.State(ctx)
 	if err != nil {
 		return Exit{}, fmt.Errorf("inspect %s: %w", l.Preset.Name, err)
 	}
@@ -176,7 +214,7 @@ func (l *Lab) State(ctx context.Context) (Exit, error) {
 // Terminate removes the specimen, then the agent. It is safe on a partial Lab.
 func (l *Lab) Terminate(ctx context.Context) error {
 	var errs []error
-	for _, c := range []*testcontainers.DockerContainer{l.Specimen, l.Agent} {
+	for _, c := range []*testcontainers.DockerContainer{l.Container, l.Agent} {
 		if c != nil {
 			if err := c.Terminate(ctx, testcontainers.StopTimeout(2*time.Second)); err != nil {
 				errs = append(errs, err)

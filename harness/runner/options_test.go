@@ -47,8 +47,8 @@ func TestWithArgsCopies(t *testing.T) {
 
 func TestBuilderFromEnv(t *testing.T) {
 	t.Setenv("LAB_BUILDER", "")
-	if got := BuilderFromEnv(); got != DefaultBuilder {
-		t.Errorf("unset: got %q, want %q", got, DefaultBuilder)
+	if got := BuilderFromEnv(); got != catalogue.DefaultBuilder {
+		t.Errorf("unset: got %q, want %q", got, catalogue.DefaultBuilder)
 	}
 	t.Setenv("LAB_BUILDER", "serverlab/builder:offline")
 	if got := BuilderFromEnv(); got != "serverlab/builder:offline" {

@@ -32,7 +32,7 @@ func TestRunPinsLimits(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 
-	insp, err := lab.Specimen.Inspect(ctx)
+	insp, err := lab.Container.Inspect(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestRunPinsLimits(t *testing.T) {
 		}
 	}
 
-	snap, err := lab.Probe(ctx)
+	snap, err := lab.Probe(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}

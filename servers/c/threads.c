@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -120,8 +121,16 @@ static void handle(int client, pthread_attr_t *attr) {
     }
     if (err) {
         /* EAGAIN at the pids or threads limit: only this client loses. It
-         * is pthread_create's return value; errno is left alone. */
-        log_error(call, err, NULL);
+         * is pthread_create's return value; errno is left alone. Logged the
+         * first time and every 1000th, with a count, as select logs its
+         * refusals: ten thousand clients would otherwise log ten thousand
+         * lines of the same news. */
+        static long failures;
+        if (failures++ % 1000 == 0) {
+            char count[32];
+            snprintf(count, sizeof count, "count=%ld", failures);
+            log_error(call, err, count);
+        }
         free(t);
         close(client);
         pthread_mutex_lock(&mu);

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"text/tabwriter"
+	"time"
 
 	"github.com/serverlab/serverlab/harness/agent"
+	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
@@ -19,25 +20,72 @@ func runAgent(ctx context.Context, args []string, stdout io.Writer) error {
 	return agent.Serve(ctx, func() { fmt.Fprintln(stdout, runner.AgentReady) })
 }
 
-func runProbe(_ context.Context, args []string, stdout io.Writer) error {
+func runProbe(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("probe")
 	root := fs.String("proc", "/proc", "where procfs is mounted")
-	asJSON := fs.Bool("json", false, "print JSON")
+	port := fs.Int("port", 0, "also list the TCP connections to or from this port (0: none)")
+	asJSON := fs.Bool("json", false, "print JSON, one snapshot per line")
+	every := fs.Duration("every", 0, "take a snapshot this often until interrupted (0: once)")
+	bound := fs.Duration("for", time.Hour, "with --every, stop after this long")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	s, err := agent.Read(*root)
-	if err != nil {
+	show := func(s agent.Snapshot) error {
+		if *asJSON {
+			return json.NewEncoder(stdout).Encode(s)
+		}
+		return writeProcesses(stdout, s)
+	}
+	if *every <= 0 {
+		s, err := agent.Read(*root, *port)
+		if err != nil {
+			return err
+		}
+		return show(s)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *bound)
+	defer cancel()
+	tick := time.NewTicker(*every)
+	defer tick.Stop()
+	for {
+		s, err := agent.Read(*root, *port)
+		if err != nil {
+			return err
+		}
+		if err := show(s); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func runSample(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flags("sample")
+	root := fs.String("proc", "/proc", "where procfs is mounted")
+	comm := fs.String("comm", "", "the specimen's process name (required)")
+	every := fs.Duration("every", agent.DefaultSampleEvery, "how often to sample")
+	bound := fs.Duration("for", 10*time.Minute, "stop after this long")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(s)
+	if *comm == "" || *every <= 0 || *bound <= 0 {
+		return fmt.Errorf("sample needs --comm, and a positive --every and --for (catalogue names: %s)", specimenComms())
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PID\tPPID\tSTATE\tUID\tTHREADS\tFDS\tCOMM")
-	for _, p := range s.Processes {
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%d\t%d\t%d\t%s\n", p.PID, p.PPID, p.State, p.UID, p.Threads, p.FDs, p.Comm)
+	enc := json.NewEncoder(stdout)
+	return agent.Watch(ctx, *root, *comm, *every, *bound, func(s agent.Sample) error { return enc.Encode(s) })
+}
+
+func specimenComms() string {
+	var s string
+	for i, sp := range catalogue.Specimens() {
+		if i > 0 {
+			s += ", "
+		}
+		s += sp.Comm
 	}
-	fmt.Fprintf(tw, "\nnet.core.somaxconn = %d\n", s.Somaxconn)
-	return tw.Flush()
+	return s
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -42,7 +43,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestSelectExperiments(t *testing.T) {
-	all := len(experiment.Seed())
+	all := len(experiment.Suite())
 	tests := []struct {
 		name    string
 		names   []string
@@ -102,6 +103,47 @@ func TestExitStatus(t *testing.T) {
 			err := exitStatus(tt.recs, tt.failed, tt.strict)
 			if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("got %v, want an error with %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestRunExits: what `lab` returns for help and for command lines that are
+// wrong, before anything needs Docker.
+func TestRunExits(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want error // nil: success; errHelp: help printed (exit 0)
+		has  string
+	}{
+		// help, in every spelling, is not a failure
+		{"lab -h", []string{"-h"}, errHelp, ""},
+		{"lab help", []string{"help"}, errHelp, ""},
+		{"lab --help", []string{"--help"}, errHelp, ""},
+		// a command's own help
+		{"lab client --help", []string{"client", "--help"}, errHelp, ""},
+		{"lab run -h", []string{"run", "-h"}, errHelp, ""},
+		// nothing at all is a usage error
+		{"lab", nil, errUsage, ""},
+		// an unknown command
+		{"lab nope", []string{"nope"}, errUsage, ""},
+		// negative counts are errors, not the defaults
+		{"negative trials", []string{"run", "--trials", "-1", "--no-build"}, nil, "--trials -1"},
+		// a report with nothing to draw from
+		{"report of nothing", []string{"report", "--dir", t.TempDir(), "--reference", ""}, nil, "nothing to draw"},
+		// ps needs exactly one service
+		{"ps without a target", []string{"ps"}, errUsage, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			err := run(context.Background(), tt.args, &out)
+			switch {
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Errorf("got %v, want %v", err, tt.want)
+			case tt.has != "" && (err == nil || !strings.Contains(err.Error(), tt.has)):
+				t.Errorf("got %v, want an error saying %q", err, tt.has)
 			}
 		})
 	}

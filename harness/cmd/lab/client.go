@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,20 +13,31 @@ import (
 func runClient(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("client")
 	o := client.NewOptions()
-	fs.StringVar(&o.Host, "host", o.Host, "server address: loopback only (127.0.0.0/8, ::1, localhost)")
-	fs.IntVar(&o.Port, "port", o.Port, "server port")
-	fs.IntVar(&o.Clients, "max-clients", o.Clients, "concurrent clients, started over --ramp")
-	fs.IntVar(&o.Conns, "max-conns", o.Conns, "connections each client opens, one after another")
-	fs.DurationVar(&o.Ramp, "ramp", o.Ramp, "spread the clients' starts over this long (0: all at once)")
-	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "per connection: connect, reply and EOF must come within it")
-	fs.StringVar(&o.Path, "path", o.Path, "path of the seed's request (GET <path> HTTP/1.1, bare LF line ends)")
-	raw := fs.String("raw", "", "send these bytes instead of the seed's request")
-	asJSON := fs.Bool("json", false, "print one JSON record per connection, as each ends")
+	fs.StringVar(&o.Host, client.FlagHost, o.Host, "server address: loopback only (127.0.0.0/8, ::1, localhost)")
+	fs.IntVar(&o.Port, client.FlagPort, o.Port, "server port")
+	fs.IntVar(&o.Clients, client.FlagClients, o.Clients, "concurrent clients, started over --ramp")
+	fs.IntVar(&o.Conns, client.FlagConns, o.Conns, "connections each client opens, one after another (or --every apart)")
+	fs.DurationVar(&o.Ramp, client.FlagRamp, o.Ramp, "spread the clients' starts over this long (0: all at once)")
+	fs.DurationVar(&o.Timeout, client.FlagTimeout, o.Timeout, "per connection: connect, reply and EOF must come within it")
+	fs.StringVar(&o.Path, client.FlagPath, o.Path, "path of the seed's request (GET <path> HTTP/1.1, bare LF line ends)")
+	fs.DurationVar(&o.Hold, client.FlagHold, o.Hold, "keep each connection open this long from its start (idle or stalled clients)")
+	fs.DurationVar(&o.Every, client.FlagEvery, o.Every, "start each client's connections this far apart, not one after another")
+	raw := fs.String(client.FlagRaw, "", "send these bytes instead of the seed's request")
+	raw64 := fs.String(client.FlagRaw64, "", "send these bytes, base64-encoded (NUL bytes included), instead of the seed's request")
+	asJSON := fs.Bool(client.FlagJSON, false, "print one JSON record per connection, as each ends")
+	summary := fs.Bool(client.FlagSummary, false, "with --json, print one JSON summary of every connection instead")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *raw != "" {
 		o.Request = []byte(*raw)
+	}
+	if *raw64 != "" {
+		b, err := base64.StdEncoding.DecodeString(*raw64)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", client.FlagRaw64, err)
+		}
+		o.Request = b
 	}
 	if err := o.Validate(); err != nil {
 		return err
@@ -33,13 +45,18 @@ func runClient(ctx context.Context, args []string, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	var results []client.Result
 	for r := range client.Run(ctx, o) {
-		if *asJSON {
+		if *asJSON && !*summary {
 			if err := enc.Encode(r); err != nil {
 				return err
 			}
 			continue
 		}
 		results = append(results, r)
+	}
+	if *asJSON && *summary {
+		if err := enc.Encode(client.Summarize(results)); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		return ctx.Err()

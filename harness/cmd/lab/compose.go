@@ -6,7 +6,6 @@ import (
 
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/compose"
-	"github.com/serverlab/serverlab/harness/runner"
 )
 
 func runCompose(_ context.Context, args []string, stdout io.Writer) error {
@@ -14,6 +13,6 @@ func runCompose(_ context.Context, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	_, err := stdout.Write(compose.Compose(catalogue.Presets(), runner.DefaultBuilder))
+	_, err := stdout.Write(compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder))
 	return err
 }

@@ -25,7 +25,10 @@ var commands = map[string]command{
 	"list":    {"specimens and presets with their limits", runList},
 	"build":   {"build the specimens' and the agent's images", runBuild},
 	"client":  {"the seed's client3, done right: concurrent clients and per-connection outcomes", runClient},
+	"load":    {"a load generator on a par with wrk (closed model) and wrk2 (open model, --rate)", runLoad},
 	"probe":   {"read /proc: processes, states (zombies) and descriptors", runProbe},
+	"sample":  {"sample a specimen's processes and cgroup over time (inside its agent)", runSample},
+	"ps":      {"a playground service's processes as ps shows them, zombies marked Z", runPs},
 	"agent":   {"run as a specimen's agent (inside its container)", runAgent},
 	"cleanup": {"remove every container the lab labelled", runCleanup},
 	"compose": {"print compose.yaml, generated from the catalogue", runCompose},
@@ -36,6 +39,9 @@ var commands = map[string]command{
 // errUsage means the command line was wrong; the usage has been printed.
 var errUsage = errors.New("usage")
 
+// errHelp means help was asked for and printed: not a failure.
+var errHelp = errors.New("help")
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -45,7 +51,7 @@ func main() {
 	}()
 	err := run(ctx, os.Args[1:], os.Stdout)
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, errHelp):
 	case errors.Is(err, errUsage):
 		os.Exit(2)
 	default:
@@ -55,9 +61,13 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(os.Stderr)
 		return errUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return errHelp
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -97,7 +107,9 @@ func flags(name string) *flag.FlagSet {
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var rest []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp // the flag package has printed the flags
+		} else if err != nil {
 			return nil, errUsage
 		}
 		if fs.NArg() == 0 {

@@ -15,10 +15,16 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 	"github.com/serverlab/serverlab/harness/report"
 	"github.com/serverlab/serverlab/harness/runner"
+	"github.com/serverlab/serverlab/harness/trial"
 )
 
-// DefaultOut is where results go, in the repository when lab runs in it.
-const DefaultOut = "results"
+// DefaultOut is where a user's runs go, in the repository when lab runs in
+// it (git ignores them); ReferenceDir, under it, holds the committed
+// reference run that reports set a run beside.
+const (
+	DefaultOut   = "results"
+	ReferenceDir = "reference"
+)
 
 // resultsDir is the repository's results/ when the working directory is in
 // the repository, else ./results.
@@ -27,6 +33,14 @@ func resultsDir() string {
 		return filepath.Join(root, DefaultOut)
 	}
 	return DefaultOut
+}
+
+// referenceDir is results/reference/ of the repository, or "".
+func referenceDir() string {
+	if root, err := runner.FindRoot("."); err == nil {
+		return filepath.Join(root, DefaultOut, ReferenceDir)
+	}
+	return ""
 }
 
 // stringList is a repeatable flag.
@@ -40,7 +54,9 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	var presets stringList
 	fs.Var(&presets, "preset", "run only the arms of this preset (repeatable)")
 	trials := fs.Int("trials", 0, "trials per arm (0: each experiment's own)")
-	out := fs.String("out", "", "folder for the JSON records and REPORT.md (default: results/ of the repository, else ./results)")
+	out := fs.String("out", "", "folder for the JSON records and REPORT.md (default: results/ of the repository, else ./results; "+
+		"results/reference/ is the committed reference run)")
+	reference := fs.String("reference", referenceDir(), "records to set this run beside in REPORT.md (\"\": none)")
 	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced")
 	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
 	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
@@ -52,6 +68,9 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *list {
 		return listExperiments(stdout)
+	}
+	if *trials < 0 {
+		return fmt.Errorf("--trials %d: must be 0 (each experiment's own) or more", *trials)
 	}
 	exps, err := selectExperiments(rest, presets)
 	if err != nil {
@@ -79,18 +98,18 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintln(os.Stderr, "lab: cleanup:", err)
 		}
 	}()
-	env := experiment.DescribeEnvironment(ctx, commit())
+	env := trial.DescribeEnvironment(ctx, commit())
 	status := newStatus(os.Stderr, len(exps))
 	var recs []experiment.Record
 	var failed []string
 	for i, e := range exps {
 		status.begin(i, e.Name)
-		rec, err := experiment.Run(ctx, e, env, experiment.Options{
+		rec, err := trial.Run(ctx, e, env, trial.Options{
 			RunID: *runID, Trials: *trials, Presets: presets, Progress: status.progress,
 		})
 		if ctx.Err() != nil {
 			status.interrupted(e.Name)
-			if err := writeReport(*out); err != nil {
+			if err := writeReport(*out, *reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
 				return err
 			}
 			return fmt.Errorf("interrupted during %s: the %d finished experiments are in %s", e.Name, len(recs), *out)
@@ -107,7 +126,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		recs = append(recs, rec)
 		status.end(rec, path)
 	}
-	if err := writeReport(*out); err != nil {
+	if err := writeReport(*out, *reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
 		return err
 	}
 	printVerdicts(stdout, recs)
@@ -144,7 +163,7 @@ func exitStatus(recs []experiment.Record, failed []string, strict bool) error {
 // selectExperiments returns the named experiments (all when none is named);
 // with presets, only those that have an arm for one of them.
 func selectExperiments(names, presets []string) ([]experiment.Experiment, error) {
-	exps := experiment.Seed()
+	exps := experiment.Suite()
 	if len(names) > 0 {
 		exps = nil
 		for _, n := range names {
@@ -173,7 +192,7 @@ func selectExperiments(names, presets []string) ([]experiment.Experiment, error)
 func listExperiments(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPERIMENT\tARMS\tTRIALS\tTITLE")
-	for _, e := range experiment.Seed() {
+	for _, e := range experiment.Suite() {
 		var arms []string
 		for _, a := range e.Arms {
 			arms = append(arms, a.Name)
@@ -200,26 +219,46 @@ func printVerdicts(w io.Writer, recs []experiment.Record) {
 func runReport(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("report")
 	dir := fs.String("dir", "", "folder of the JSON records; REPORT.md is written there (default: results/ of the repository, else ./results)")
+	reference := fs.String("reference", referenceDir(), "records to set these beside (\"\": none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		*dir = resultsDir()
 	}
-	if err := writeReport(*dir); err != nil {
+	if err := writeReport(*dir, *reference); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "wrote", filepath.Join(*dir, "REPORT.md"))
+	fmt.Fprintln(stdout, "wrote", filepath.Join(*dir, "REPORT.md"), "and", filepath.Join(*dir, "index.html"))
 	return nil
 }
 
-// writeReport redraws dir/REPORT.md from every record in dir.
-func writeReport(dir string) error {
-	recs, err := report.Read(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil // nothing finished, nothing to draw
+// writeReport redraws dir/REPORT.md and dir/index.html from every record in dir, beside the
+// records in reference unless that is dir itself or holds none. Files that
+// are not records are reported on stderr and skipped.
+func writeReport(dir, reference string) error {
+	recs, skipped, err := report.Read(dir)
+	for _, s := range skipped {
+		fmt.Fprintf(os.Stderr, "lab: skipped %s: %s\n", s.Path, s.Reason)
+	}
+	if errors.Is(err, report.ErrNoRecords) {
+		return fmt.Errorf("nothing to draw: %w (lab run writes them)", err)
 	} else if err != nil {
 		return err
 	}
-	return report.WriteReport(filepath.Join(dir, "REPORT.md"), report.Markdown(recs))
+	var ref []experiment.Record
+	if reference != "" && !sameDir(dir, reference) {
+		ref, _, _ = report.Read(reference) // no reference: no comparison
+	}
+	if err := report.WriteReport(filepath.Join(dir, "REPORT.md"), report.Markdown(recs, ref)); err != nil {
+		return err
+	}
+	return report.WriteReport(filepath.Join(dir, "index.html"), report.HTML(recs, ref))
+}
+
+// sameDir says whether a and b name the same folder.
+func sameDir(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && filepath.Clean(aa) == filepath.Clean(bb)
 }

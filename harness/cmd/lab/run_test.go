@@ -28,12 +28,12 @@ func TestSuiteStrict(t *testing.T) {
 	defer cancel()
 	out := t.TempDir()
 	var stdout bytes.Buffer
-	err := run(ctx, []string{"run", "--strict", "--no-build", "--out", out, "--run-id", runID(t)}, &stdout)
+	err := run(ctx, []string{"run", "--strict", "--no-build", "--out", out, "--reference", "", "--run-id", runID(t)}, &stdout)
 	t.Logf("verdicts:\n%s", stdout.String())
 	if err != nil {
 		t.Fatalf("lab run --strict: %v", err)
 	}
-	for _, e := range experiment.Seed() {
+	for _, e := range experiment.Suite() {
 		var rec experiment.Record
 		b, err := os.ReadFile(filepath.Join(out, e.Name+".json"))
 		if err != nil {
@@ -42,6 +42,16 @@ func TestSuiteStrict(t *testing.T) {
 		}
 		if err := json.Unmarshal(b, &rec); err != nil || rec.Verdict.Outcome != experiment.Reproduced {
 			t.Errorf("%s: verdict %q (%v), want reproduced", e.Name, rec.Verdict.Outcome, err)
+		}
+		for _, tr := range rec.Trials {
+			// The trial's elapsed time is set after its teardown; it once
+			// landed after the record was copied, and stayed 0.
+			if tr.Elapsed <= 0 {
+				t.Errorf("%s arm %s trial %d: elapsed %v, want it measured", e.Name, tr.Arm, tr.Trial, tr.Elapsed)
+			}
+			if len(tr.Samples) == 0 {
+				t.Errorf("%s arm %s trial %d: no samples, want the sampler's", e.Name, tr.Arm, tr.Trial)
+			}
 		}
 	}
 	report, err := os.ReadFile(filepath.Join(out, "REPORT.md"))
@@ -72,10 +82,14 @@ func TestInterruptKeepsFinished(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}()
-	err := run(ctx, []string{"run", "--no-build", "--out", out, "--run-id", runID(t),
+	err := run(ctx, []string{"run", "--no-build", "--out", out, "--reference", "", "--run-id", runID(t),
 		"zombies", "sigchld-coalescing"}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("got %v, want an interrupted run", err)
+	}
+	// One line, naming what was cut short, and no engine's URL.
+	if msg := err.Error(); strings.Contains(msg, "\n") || strings.Contains(msg, "http://") || strings.Contains(msg, "unix://") {
+		t.Errorf("got %q, want one line without the engine's address", msg)
 	}
 	var rec experiment.Record
 	if b, err := os.ReadFile(first); err != nil || json.Unmarshal(b, &rec) != nil || rec.Verdict.Outcome == "" {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/trial"
 )
 
 // status is the live progress display: on a terminal one line per
@@ -25,9 +26,7 @@ type status struct {
 func newStatus(w io.Writer, total int) *status {
 	s := &status{w: w, total: total}
 	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			s.tty = true
-		}
+		s.tty = isTerminal(f)
 	}
 	return s
 }
@@ -36,7 +35,7 @@ func (s *status) begin(i int, name string) {
 	s.index, s.name, s.started = i+1, name, time.Now()
 }
 
-func (s *status) progress(p experiment.Progress) {
+func (s *status) progress(p trial.Progress) {
 	width := 20
 	filled := 0
 	if p.Total > 0 {

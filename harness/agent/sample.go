@@ -1,0 +1,102 @@
+package agent
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Sample is a light look at a specimen, cheap enough to take ten times a
+// second during a fork storm: counts, not the process list a Snapshot keeps.
+type Sample struct {
+	Taken time.Time `json:"taken"`
+	// Server is the specimen's main process; 0 once it is gone.
+	Server int `json:"server"`
+	// Processes counts the server and its descendants, zombies included;
+	// Zombies the zombies among the server's children.
+	Processes int `json:"processes"`
+	Zombies   int `json:"zombies"`
+	// Threads sums the threads of those processes.
+	Threads int `json:"threads"`
+	// FDs is the server's open descriptors (-1: unreadable or gone).
+	FDs int `json:"fds"`
+	// RSS sums the resident memory of those processes, in bytes.
+	RSS       int64 `json:"rss"`
+	HostTasks int   `json:"host_tasks"`
+	// Cgroup is the specimen's cgroup, read through the server's root;
+	// nil when it cannot be read (the server is gone, or no cgroup fs).
+	Cgroup *Cgroup `json:"cgroup,omitempty"`
+}
+
+// DefaultSampleEvery is how often a trial samples its specimen.
+const DefaultSampleEvery = time.Second
+
+// TakeSample samples the specimen whose main process is called comm (see
+// Snapshot.Server), reading procfs at root.
+func TakeSample(root, comm string) Sample {
+	s := Sample{Taken: time.Now(), FDs: -1}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return s
+	}
+	var procs []Process
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(root, e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		p := Process{PID: pid}
+		if parseStat(b, &p) == nil {
+			procs = append(procs, p)
+		}
+	}
+	snap := Snapshot{Processes: procs}
+	if b, err := os.ReadFile(filepath.Join(root, "loadavg")); err == nil {
+		s.HostTasks = parseLoadavgTasks(b)
+	}
+	srv, ok := snap.Server(comm)
+	if !ok {
+		return s
+	}
+	s.Server = srv.PID
+	for _, p := range snap.Tree(srv.PID) {
+		s.Processes++
+		s.Threads += p.Threads
+		s.RSS += p.RSS
+		if p.PPID == srv.PID && p.Zombie() {
+			s.Zombies++
+		}
+	}
+	if fds, err := os.ReadDir(filepath.Join(root, strconv.Itoa(srv.PID), "fd")); err == nil {
+		s.FDs = len(fds)
+	}
+	if cg, err := ReadCgroup(CgroupDir(root, srv.PID)); err == nil {
+		s.Cgroup = &cg
+	}
+	return s
+}
+
+// Watch calls fn with a sample every interval, the first at once, until ctx
+// is done or for has passed (a sampler is always bounded).
+func Watch(ctx context.Context, root, comm string, every, bound time.Duration, fn func(Sample) error) error {
+	ctx, cancel := context.WithTimeout(ctx, bound)
+	defer cancel()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		if err := fn(TakeSample(root, comm)); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}

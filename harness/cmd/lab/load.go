@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/serverlab/serverlab/harness/load"
+)
+
+func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flags("load")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: lab load [flags] URL   (URL on loopback: 127.0.0.0/8, ::1, localhost)")
+		fs.PrintDefaults()
+	}
+	conns := fs.Int(load.FlagConnections, load.DefaultConnections, fmt.Sprintf("connections (at most %d)", load.MaxConnections))
+	duration := fs.Duration(load.FlagDuration, load.DefaultDuration, fmt.Sprintf("how long the run lasts, at most %v", load.MaxDuration))
+	requests := fs.Int64(load.FlagRequests, 0, fmt.Sprintf("end after this many outcomes, responses and errors (0: at -d; without -d: at most %v)", load.MaxDuration))
+	keepAlive := fs.Bool(load.FlagKeepAlive, load.DefaultKeepAlive, "keep connections open; false sends Connection: close and reconnects for every request")
+	pipeline := fs.Int(load.FlagPipeline, load.DefaultPipeline, "requests sent back to back on a connection before reading their responses")
+	rate := fs.Float64(load.FlagRate, 0, "open model: requests per second in all, each timed from when it was due (0: closed model)")
+	timeout := fs.Duration(load.FlagTimeout, load.DefaultTimeout, "per connect, and per response from its request's send")
+	asJSON := fs.Bool(load.FlagJSON, false, "print one JSON object")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	if *requests > 0 && !flagSet(fs, load.FlagDuration) {
+		*duration = load.MaxDuration // -n alone: the count ends the run
+	}
+	opts := []load.Option{
+		load.WithConnections(*conns),
+		load.WithDuration(*duration),
+		load.WithRequests(*requests),
+		load.WithKeepAlive(*keepAlive),
+		load.WithPipeline(*pipeline),
+		load.WithRate(*rate),
+		load.WithTimeout(*timeout),
+	}
+	progress := isTerminal(os.Stderr)
+	if progress {
+		opts = append(opts, load.WithProgress(load.DefaultProgressEvery, progressLine(os.Stderr)))
+	}
+	res, err := load.Run(ctx, rest[0], opts...)
+	if progress {
+		fmt.Fprint(os.Stderr, "\r\033[K") // the progress line makes way for the result
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		err = json.NewEncoder(stdout).Encode(res)
+	} else {
+		err = res.WriteText(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// flagSet says whether the command line set flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// isTerminal says whether f is a character device, a terminal: a line
+// redrawn in place would litter a pipe or a log file.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressLine returns a Progress callback that redraws one line on w.
+func progressLine(w io.Writer) func(load.Progress) {
+	var last load.Progress
+	return func(p load.Progress) {
+		rps := 0.0
+		if dt := (p.Elapsed - last.Elapsed).Seconds(); dt > 0 {
+			rps = float64(p.Requests-last.Requests) / dt
+		}
+		last = p
+		fmt.Fprintf(w, "\r\033[K  %5.1fs  %d requests  %.0f req/s  %d errors", p.Elapsed.Seconds(), p.Requests, rps, p.Errors)
+	}
+}

@@ -1,0 +1,113 @@
+package experiment
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The metrics of load steps: what a model delivers under load and what it
+// costs. Each takes the label of the load step it reads.
+func init() {
+	for name, m := range map[string]metric{
+		"rps":         {rps, "requests per second the load step labelled arg measured"},
+		"load_errors": {loadErrors, "errors of every kind (refused, reset, timeout, ...) in the load step labelled arg"},
+		"p99_ms":      {p99, "the 99th percentile of latency, in ms, in the load step labelled arg"},
+		"p99_growth": {p99Growth,
+			"the p99 of one load step over another's, arg \"A over B\": how much the tail grew from B to A"},
+		"cpu_per_request_us": {cpuPerRequest,
+			"the specimen's CPU time (user + system, from its cgroup just before and after) per request, in µs, in the load step labelled arg"},
+	} {
+		metrics[name] = m
+	}
+}
+
+// LoadOf returns the run of the load step labelled label.
+func LoadOf(t Trial, label string) (*LoadRun, error) {
+	for _, s := range t.Steps {
+		if s.Label == label && s.Load != nil {
+			return s.Load, nil
+		}
+	}
+	return nil, fmt.Errorf("no load step %q ran", label)
+}
+
+// LoadRuns returns the trial's load runs with their labels, in order.
+func LoadRuns(t Trial) (labels []string, runs []*LoadRun) {
+	for _, s := range t.Steps {
+		if s.Load != nil {
+			labels, runs = append(labels, s.Label), append(runs, s.Load)
+		}
+	}
+	return labels, runs
+}
+
+func rps(t Trial, arg string) (float64, error) {
+	r, err := LoadOf(t, arg)
+	if err != nil {
+		return 0, err
+	}
+	return r.Result.RPS, nil
+}
+
+func loadErrors(t Trial, arg string) (float64, error) {
+	r, err := LoadOf(t, arg)
+	if err != nil {
+		return 0, err
+	}
+	return float64(r.Result.Errs()), nil
+}
+
+func p99(t Trial, arg string) (float64, error) {
+	r, err := LoadOf(t, arg)
+	if err != nil {
+		return 0, err
+	}
+	if r.Result.Requests == 0 {
+		return 0, errors.New("no request was answered")
+	}
+	return r.Result.Latency.P99, nil
+}
+
+func p99Growth(t Trial, arg string) (float64, error) {
+	a, b, ok := strings.Cut(arg, " over ")
+	if !ok {
+		return 0, fmt.Errorf("p99_growth needs \"A over B\", got %q", arg)
+	}
+	pa, err := p99(t, a)
+	if err != nil {
+		return 0, err
+	}
+	pb, err := p99(t, b)
+	if err != nil {
+		return 0, err
+	}
+	if pb == 0 {
+		return 0, fmt.Errorf("the p99 of %s is 0", b)
+	}
+	return pa / pb, nil
+}
+
+// CPUPerRequest is what the specimen's cgroup spent per answered request
+// over a load run: its CPU time just after the run less just before.
+func CPUPerRequest(r *LoadRun) (time.Duration, error) {
+	if r.Before == nil || r.After == nil || r.Before.Cgroup == nil || r.After.Cgroup == nil {
+		return 0, errors.New("the specimen's cgroup was not read around the run")
+	}
+	if r.Result.Requests == 0 {
+		return 0, errors.New("no request was answered")
+	}
+	b, a := r.Before.Cgroup, r.After.Cgroup
+	used := (a.CPUUser + a.CPUSystem) - (b.CPUUser + b.CPUSystem)
+	return used / time.Duration(r.Result.Requests), nil
+}
+
+func cpuPerRequest(t Trial, arg string) (float64, error) {
+	r, err := LoadOf(t, arg)
+	if err != nil {
+		return 0, err
+	}
+	d, err := CPUPerRequest(r)
+	return float64(d) / float64(time.Microsecond), err
+}

@@ -1,0 +1,115 @@
+package experiment
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/serverlab/serverlab/harness/catalogue"
+)
+
+// The metrics that tell the concurrency models apart: what a model spends
+// per connection (processes, threads, memory) and how a prefork server
+// spreads its accepts.
+func init() {
+	for name, m := range map[string]metric{
+		"processes": {processes, "the server and its descendants at the probe labelled arg"},
+		"threads":   {threads, "threads of the server and its descendants at the probe labelled arg"},
+		"busiest_worker_share": {busiestWorkerShare,
+			"the largest share of the accepts any one prefork worker logged (1/N is an even spread)"},
+		"workers_accepting": {workersAccepting, "prefork workers that logged at least one accept"},
+		"rss_per_conn_kib": {rssPerConn,
+			"the specimen's resident memory at its peak over the samples, less at the first, per connection the client step arg kept open, in KiB"},
+		"memory_per_conn_kib": {memoryPerConn,
+			"the cgroup's memory charge (socket buffers included) at its peak, less at the first sample, per connection the client step arg kept open, in KiB"},
+	} {
+		metrics[name] = m
+	}
+}
+
+// tree is the server and its descendants at the probe labelled label.
+func tree(t Trial, label string) ([]int, error) {
+	p, err := probeLabelled(t, label)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server(t, p)
+	if err != nil {
+		return nil, err
+	}
+	var threads []int
+	for _, q := range p.Tree(srv.PID) {
+		threads = append(threads, q.Threads)
+	}
+	return threads, nil
+}
+
+func processes(t Trial, arg string) (float64, error) {
+	ps, err := tree(t, arg)
+	return float64(len(ps)), err
+}
+
+func threads(t Trial, arg string) (float64, error) {
+	ps, err := tree(t, arg)
+	n := 0
+	for _, th := range ps {
+		n += th
+	}
+	return float64(n), err
+}
+
+// WorkerAccepts counts the accepts each prefork worker logged ("accept
+// fd=N worker=K pid=P"), by worker.
+func WorkerAccepts(t Trial) map[string]int {
+	out := map[string]int{}
+	for _, l := range t.Logs {
+		if !strings.HasPrefix(l, catalogue.LogAccept) {
+			continue
+		}
+		for _, f := range strings.Fields(l) {
+			if w, ok := strings.CutPrefix(f, catalogue.LogWorker); ok {
+				out[w]++
+			}
+		}
+	}
+	return out
+}
+
+func busiestWorkerShare(t Trial, _ string) (float64, error) {
+	total, most := 0, 0
+	for _, n := range WorkerAccepts(t) {
+		total += n
+		most = max(most, n)
+	}
+	if total == 0 {
+		return 0, errors.New("no worker logged an accept")
+	}
+	return float64(most) / float64(total), nil
+}
+
+func workersAccepting(t Trial, _ string) (float64, error) {
+	return float64(len(WorkerAccepts(t))), nil
+}
+
+// perConnection divides the growth of a timeline's peak over its first
+// value by the connections the client step labelled step kept open: what
+// each held connection cost.
+func perConnection(t Trial, series, step string) (float64, error) {
+	ps := Timeline(t, series)
+	if len(ps) == 0 {
+		return 0, fmt.Errorf("no sample gave %s", series)
+	}
+	peak, _ := Peak(ps)
+	open, err := keptOpen(OfStep(t, step), "")
+	if err != nil {
+		return 0, err
+	}
+	if open == 0 {
+		return 0, errors.New("no connection was kept open")
+	}
+	return (peak - ps[0].Value) * 1024 / open, nil // MiB to KiB
+}
+
+func rssPerConn(t Trial, arg string) (float64, error) { return perConnection(t, SeriesRSS, arg) }
+
+func memoryPerConn(t Trial, arg string) (float64, error) { return perConnection(t, SeriesMemory, arg) }

@@ -1,0 +1,222 @@
+package experiment
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/catalogue"
+)
+
+// Models returns the lab's own experiments, where the article ends: what
+// the other concurrency models do with slow clients, ten thousand idle
+// ones, a blocking call and a shared listening socket.
+func Models() []Experiment {
+	return []Experiment{slowClients(), idleConnections(), blockingLoop(), preforkBalance()}
+}
+
+// modelArm runs a preset on the http wire with the given flags.
+func modelArm(name, preset string, args ...string) Arm {
+	return Arm{Name: name, Preset: preset, Wire: catalogue.WireHTTP, Args: args}
+}
+
+// stalled is the request a slow client sends and never finishes: no blank
+// line ends its headers.
+const stalled = "GET /hello HTTP/1.1\r\nHost: serverlab\r\nUser-Agent: slowloris\r\n"
+
+func slowClients() Experiment {
+	const (
+		stallers = 50
+		probes   = 25
+		hold     = 3 * time.Second
+		quick    = 50 * time.Millisecond
+	)
+	during := "during the stall"
+	steps := []Step{
+		background(Step{Kind: StepClient, Label: "stalled", Client: &ClientStep{
+			Clients: stallers, Conns: 1, Raw: stalled, Hold: hold, Timeout: hold + 2*time.Second}}),
+		wait(200 * time.Millisecond),
+		background(Step{Kind: StepClient, Label: "probes", Client: &ClientStep{
+			Clients: 1, Conns: probes, Every: 100 * time.Millisecond, Timeout: 8 * time.Second}}),
+		wait(1300 * time.Millisecond),
+		probe(during),
+		await(),
+	}
+	// The same flags for every model: a backlog that takes all the
+	// stalled clients, an idle timeout longer than their stall.
+	flags := []string{"--backlog", "128", "--idle-timeout", "10s"}
+	arm := func(name, preset string, extra ...string) Arm {
+		a := modelArm(name, preset, append(append([]string(nil), flags...), extra...)...)
+		a.Steps = steps
+		return a
+	}
+	probeCheck := func(armName, op string, v float64, why string) Check {
+		c := check(armName, "replied_within", quick.String(), op, v, why)
+		c.Step = "probes"
+		return c
+	}
+	e := Experiment{
+		Name:  "slow-clients",
+		Title: "Slow clients: who still answers while 50 connections send half a request and stall",
+		Predicts: fmt.Sprintf("while %d clients each send half a request and stall for %v, a probe asks for /hello every 100 ms: "+
+			"the iterative server answers no probe within %v until the stalled clients give up; forking and threads answer every probe within %v, "+
+			"holding one process or thread per stalled client; prefork with 4 workers is stuck like the iterative server once its 4 workers hold one each; "+
+			"select, epoll and goroutines answer every probe within %v with one process", stallers, hold, quick, quick, quick),
+		Mechanism: "A server that reads a request with a blocking recv() gives that connection its whole attention until the request is complete. " +
+			"An iterative server or a prefork worker stuck on a client that never finishes serves nobody else; a process or thread per connection hides the wait at the price of a task each; " +
+			"an event loop asks the kernel which connections have something to read and never waits on one.",
+		Trials: 1,
+		Arms: []Arm{
+			arm("iterative", "webserver3a"), arm("forking", "webserver3g"), arm("threads", "threads"),
+			arm("prefork", "prefork", "--workers", "4", "--accept", "blocking"),
+			arm("select", "select"), arm("epoll", "epoll"), arm("goroutines", "goroutines"),
+		},
+	}
+	for _, a := range []string{"iterative", "prefork"} {
+		e.Checks = append(e.Checks, probeCheck(a, "==", 0, "no probe is answered while the stalled clients hold the server"))
+		c := check(a, "outcome", "replied", "==", probes, "every probe is answered once the stalled clients give up")
+		c.Step = "probes"
+		e.Checks = append(e.Checks, c)
+	}
+	e.Checks = append(e.Checks,
+		probeCheck("forking", "==", probes, "every probe is answered at once"),
+		check("forking", "processes", during, ">=", stallers+1, "a process per stalled client, and the server"),
+		probeCheck("threads", "==", probes, "every probe is answered at once"),
+		check("threads", "threads", during, ">=", stallers+1, "a thread per stalled client, and the main one"),
+	)
+	for _, a := range []string{"select", "epoll", "goroutines"} {
+		e.Checks = append(e.Checks,
+			probeCheck(a, "==", probes, "every probe is answered at once"),
+			check(a, "processes", during, "==", 1, "one process holds every connection"),
+		)
+	}
+	return e
+}
+
+func idleConnections() Experiment {
+	const n = 10000
+	limits := catalogue.Limits{NoFile: 16384, NProc: 16384, Pids: 1024, CPUs: catalogue.DefaultCPUs, Memory: 256 << 20}
+	holding, idle := "holding", "10000 idle clients"
+	steps := []Step{
+		background(Step{Kind: StepClient, Label: idle, Client: &ClientStep{
+			Clients: n, Conns: 1, Ramp: 3 * time.Second, Hold: 8 * time.Second, Timeout: 10 * time.Second, Summary: true}}),
+		wait(5 * time.Second), // every client has connected, none has let go
+		probe(holding),
+		Step{Kind: StepClient, Label: "probe", Client: &ClientStep{Clients: 1, Conns: 1, Timeout: 2 * time.Second}},
+		await(),
+	}
+	arm := func(name, preset string, uid int, extra ...string) Arm {
+		a := modelArm(name, preset, append([]string{"--backlog", "1024", "--idle-timeout", "60s"}, extra...)...)
+		l := limits
+		l.UID = uid
+		a.Limits, a.Steps = &l, steps
+		return a
+	}
+	uid := func(preset string) int { return limitsOf(preset).UID }
+	// Only the idle clients count as held: the probe's connection is not.
+	held := func(a, op string, v float64, why string) Check {
+		c := check(a, "kept_open", "", op, v, why)
+		c.Step = idle
+		return c
+	}
+	probeAnswered := func(a string) Check {
+		c := check(a, "outcome", "replied", "==", 1, "a new client is still answered")
+		c.Step = "probe"
+		return c
+	}
+	return Experiment{
+		Name:  "idle-connections",
+		Title: "C10K: ten thousand idle keep-alive connections",
+		Predicts: "with nofile 16384, pids 1024 and 256 MiB, 10 000 clients each get a reply and keep the connection open: " +
+			"epoll and goroutines hold all 10 000 in one process and still answer a new client; " +
+			"forking stops near the pids limit (fork fails with EAGAIN and the server dies), threads too (pthread_create fails with EAGAIN, logged, and the server goes on); " +
+			"select refuses every connection past descriptor 1023 (FD_SETSIZE), logged. Memory per connection is reported for every model",
+		Mechanism: "An idle connection costs an event loop a socket and a few buffers; it costs a forking server a process and a threaded one a thread with its stack, and the pids cgroup counts both. " +
+			"select() takes a bitmap of FD_SETSIZE (1024) bits, so no descriptor from 1024 on can be watched at all; epoll keeps its interest list in the kernel, without such a ceiling.",
+		SampleEvery: time.Second,
+		Trials:      1,
+		Arms: []Arm{
+			arm("epoll", "epoll", uid("epoll")),
+			arm("goroutines", "goroutines", uid("goroutines")),
+			arm("forking", "webserver3g", uid("webserver3g")),
+			arm("threads", "threads", uid("threads")),
+			arm("select", "select", uid("select")),
+		},
+		Checks: []Check{
+			held("epoll", "==", n, "every connection is held"),
+			check("epoll", "processes", holding, "==", 1, "in one process"),
+			probeAnswered("epoll"),
+			held("goroutines", "==", n, "every connection is held"),
+			check("goroutines", "processes", holding, "==", 1, "in one process"),
+			probeAnswered("goroutines"),
+			check("forking", "last_log_contains", catalogue.Failed("fork", catalogue.EAGAIN), "==", 1, "fork fails, and the server dies of it"),
+			check("forking", "process_limit_margin", "pids", ">=", -1, "at the pids limit: forks = pids - 1, within 1"),
+			check("forking", "process_limit_margin", "pids", "<=", 0, "at the pids limit: forks = pids - 1, within 1"),
+			check("threads", "log_contains", catalogue.Failed("pthread_create", catalogue.EAGAIN), "==", 1, "pthread_create fails at the pids limit, logged"),
+			check("threads", "running", "", "==", 1, "and the server goes on"),
+			held("threads", ">=", 1000, "holding the connections it has threads for"),
+			held("threads", "<", float64(limits.Pids), "and no more than the pids limit allows threads"),
+			check("select", "log_contains", "FD_SETSIZE", "==", 1, "descriptors from 1024 on are refused, logged"),
+			held("select", ">=", 1000, "holding the connections below FD_SETSIZE"),
+			held("select", "<", 1024, "and none past it"),
+		},
+	}
+}
+
+func blockingLoop() Experiment {
+	const d = time.Second
+	step := clients("5 clients at once", 5, 0, 10*time.Second)
+	arm := func(name string, extra ...string) Arm {
+		a := Arm{Name: name, Preset: "epoll", Wire: catalogue.WireSeed,
+			Args: append([]string{"--backlog", "128", "--delay", strconv.FormatInt(d.Milliseconds(), 10) + "ms"}, extra...), Steps: []Step{step}}
+		return a
+	}
+	return Experiment{
+		Name:  "blocking-loop",
+		Title: "An event loop that blocks makes every client wait, like webserver3b",
+		Predicts: "with a delay D = 1 s after each reply, 5 clients at once against epoll end all at about D when the delay is a timer in the loop (between 0.9*D and 1.5*D), " +
+			"and in a staircase k*D (each within D/4) when it is a blocking sleep inside the loop (--block)",
+		Mechanism: "An event loop is one thread: while it sleeps in a blocking call, no other connection is read, answered or closed, exactly as in an iterative server. " +
+			"The same delay as a timer lets the loop go on: each connection waits on its own deadline, and the loop closes them as they fall due.",
+		Trials: 1,
+		Arms:   []Arm{arm("timer"), arm("block", "--block")},
+		Checks: []Check{
+			check("timer", "outcome", "replied", "==", 5, "every client is served"),
+			check("timer", "done_max", "", "<=", 1.5*d.Seconds(), "the last client ends by 1.5*D"),
+			check("timer", "done_min", "", ">=", 0.9*d.Seconds(), "no client ends before its delay"),
+			check("block", "outcome", "replied", "==", 5, "every client is served, in turn"),
+			check("block", "staircase", d.String(), "<=", 0.25, "the k-th client ends within D/4 of k*D"),
+		},
+	}
+}
+
+// AcceptModes are prefork's ways of sharing the listening socket.
+var AcceptModes = []string{"blocking", "epoll", "reuseport"}
+
+func preforkBalance() Experiment {
+	const n = 400
+	e := Experiment{
+		Name:  "prefork-balance",
+		Title: "How a prefork server's workers share the accepts",
+		Predicts: "4 workers, 400 short connections spread over 2 s (light load): blocking accept() on the shared socket spreads them across all workers (the busiest has at most 40 %); " +
+			"epoll with EPOLLEXCLUSIVE on the shared socket concentrates them (the busiest has more than half); one socket per worker with SO_REUSEPORT spreads them by hash (the busiest at most 40 %)",
+		Mechanism: "Workers blocked in accept() wait in the socket's queue in turn, and the kernel wakes the one that has waited longest, so under light load they take turns. " +
+			"With EPOLLEXCLUSIVE each worker's epoll stays on the socket's wait queue, and the kernel wakes the first one that is idle, which under light load is the same one every time. " +
+			"With SO_REUSEPORT each worker has its own socket, and the kernel picks one by a hash of the connection's addresses and ports.",
+		Trials: 1,
+	}
+	for _, mode := range AcceptModes {
+		e.Arms = append(e.Arms, Arm{Name: mode, Preset: "prefork", Wire: catalogue.WireHTTP,
+			Args:  []string{"--backlog", "128", "--workers", "4", "--accept", mode},
+			Steps: []Step{clients("400 clients over 2 s", n, 2*time.Second, 5*time.Second)}})
+		e.Checks = append(e.Checks, check(mode, "outcome", "replied", "==", n, "every client is served"))
+	}
+	e.Checks = append(e.Checks,
+		check("blocking", "busiest_worker_share", "", "<=", 0.4, "the waiting workers take turns"),
+		check("blocking", "workers_accepting", "", "==", 4, "every worker accepts"),
+		check("epoll", "busiest_worker_share", "", ">", 0.5, "the first idle worker on the wait queue takes most"),
+		check("reuseport", "busiest_worker_share", "", "<=", 0.4, "the hash spreads them"),
+		check("reuseport", "workers_accepting", "", "==", 4, "every worker's socket gets some"),
+	)
+	return e
+}

@@ -1,0 +1,19 @@
+package experiment
+
+import "fmt"
+
+// Suite returns every experiment the lab runs, in the order a reader meets
+// them: the seed's, the other models', then the models under load.
+func Suite() []Experiment {
+	return append(append(Seed(), Models()...), Load()...)
+}
+
+// Lookup returns the experiment called name.
+func Lookup(name string) (Experiment, error) {
+	for _, e := range Suite() {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return Experiment{}, fmt.Errorf("no experiment %q (see lab run --list)", name)
+}

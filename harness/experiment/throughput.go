@@ -1,0 +1,118 @@
+package experiment
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/catalogue"
+)
+
+// Load returns the experiments that put the models under load: how much
+// they serve, at what latency and at what cost, on this machine.
+func Load() []Experiment { return []Experiment{throughput(), latencyUnderLoad()} }
+
+// Concurrency are the connection counts the throughput experiment tries.
+var Concurrency = []int{1, 4, 16, 64, 256}
+
+// loadModels are the models put under load, by arm name, with the preset
+// and flags each runs with: the same backlog and idle timeout for all.
+var loadModels = []struct{ name, preset string }{
+	{"iterative", "webserver3a"}, {"forking", "webserver3g"}, {"prefork", "prefork"}, {"threads", "threads"},
+	{"select", "select"}, {"epoll", "epoll"}, {"goroutines", "goroutines"},
+}
+
+// loadFlags are every loaded model's flags: a backlog that holds 256
+// connections, an idle timeout longer than a run.
+var loadFlags = []string{"--backlog", "1024", "--idle-timeout", "30s"}
+
+// level is the label of a throughput step at concurrency c.
+func level(c int) string { return "c=" + strconv.Itoa(c) }
+
+// The modes of a throughput arm: connections kept for many requests, or
+// one connection per request ("Connection: close").
+const (
+	KeepAlive = "keep-alive"
+	Close     = "close"
+)
+
+func throughput() Experiment {
+	const d = 3 * time.Second
+	e := Experiment{
+		Name:  "throughput",
+		Title: "Throughput: requests per second and their cost, against concurrency, per model",
+		Predicts: "with the specimen on one core and the load generator on the other, at 1, 4, 16, 64 and 256 connections, keep-alive on and off: " +
+			"every model but the iterative server and prefork answers every request at every level with keep-alive; the iterative server (one connection at a time) " +
+			"and prefork with 4 workers starve the connections they do not hold, which time out; without keep-alive, a fork per connection costs the forking server " +
+			"at least twice epoll's CPU per request at 64 connections, and a connection per request halves epoll's throughput at least",
+		Mechanism: "A kept-alive connection costs a server one read and one write per request; a new one adds a handshake, an accept, a close and, " +
+			"for a forking or threaded server, a fork or a thread. A server that blocks on one connection at a time (iterative, each prefork worker) " +
+			"never reads the others while a kept-alive client holds it. With the load generator saturating its own core, req/s compare the clients as much as the servers; " +
+			"the CPU time each specimen spends per request, read from its cgroup, is the honest cost.",
+		Trials: 1,
+	}
+	for _, m := range loadModels {
+		for _, mode := range []string{KeepAlive, Close} {
+			name := m.name + "/" + mode
+			var steps []Step
+			for _, c := range Concurrency {
+				steps = append(steps, Step{Kind: StepLoad, Label: level(c), Load: &LoadStep{
+					Connections: c, Duration: d, KeepAlive: mode == KeepAlive}})
+			}
+			e.Arms = append(e.Arms, Arm{Name: name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true,
+				Args: loadFlags, Steps: steps})
+		}
+	}
+	for _, m := range []string{"forking", "threads", "select", "epoll", "goroutines"} {
+		for _, c := range Concurrency {
+			e.Checks = append(e.Checks, check(m+"/"+KeepAlive, "load_errors", level(c), "==", 0, "every request is answered"))
+		}
+	}
+	for _, m := range []struct {
+		name    string
+		serving int // connections it holds at once
+	}{{"iterative", 1}, {"prefork", 4}} {
+		c := 64
+		e.Checks = append(e.Checks, check(m.name+"/"+KeepAlive, "load_errors", level(c), ">=", float64(c-m.serving),
+			fmt.Sprintf("the %d connections it does not hold time out, each at least once", c-m.serving)))
+	}
+	e.Checks = append(e.Checks,
+		Check{Arm: "forking/" + Close, Metric: "cpu_per_request_us", Arg: level(64), Versus: "epoll/" + Close, Op: ">=", Value: 2, Over: Every,
+			Why: "a fork, an exit and a reap per connection cost more than epoll's accept and close"},
+		Check{Arm: "epoll/" + KeepAlive, Metric: "rps", Arg: level(64), Versus: "epoll/" + Close, Op: ">=", Value: 2, Over: Every,
+			Why: "a handshake, an accept and a close per request cost more than the request itself"},
+	)
+	return e
+}
+
+func latencyUnderLoad() Experiment {
+	const conns = 16
+	capacity := "capacity"
+	steps := []Step{
+		{Kind: StepLoad, Label: capacity, Load: &LoadStep{Connections: conns, Duration: 3 * time.Second}},
+		{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 5 * time.Second, RateOf: capacity, Fraction: 0.5}},
+		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 5 * time.Second, RateOf: capacity, Fraction: 0.9}},
+	}
+	e := Experiment{
+		Name:  "latency-under-load",
+		Title: "Latency under load: percentiles at 50 % and 90 % of each model's capacity",
+		Predicts: "each model's capacity is measured first (16 connections, one per request, closed model); then requests come at constant intervals at 50 % " +
+			"and at 90 % of it (the open model, latency timed from each request's intended send time, as wrk2 does): no request is lost at 50 %, " +
+			"and every model's p99 at 90 % is at least its p99 at 50 %, since requests queue as the server's idle time runs out",
+		Mechanism: "A closed-model client waits for each answer before asking again, so a stalled server also slows the asking, and the stall hides (coordinated omission). " +
+			"In the open model requests keep coming on schedule: a request that waits behind others is timed from when it was due. " +
+			"Near capacity, the server's idle gaps vanish and each burst queues, so the tail grows first; a model whose per-request cost varies (a fork, a thread) grows it sooner.",
+		Trials: 1,
+	}
+	for _, m := range loadModels {
+		if m.name == "iterative" {
+			continue // one connection at a time: its capacity is the closed model's alone
+		}
+		e.Arms = append(e.Arms, Arm{Name: m.name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true, Args: loadFlags, Steps: steps})
+		e.Checks = append(e.Checks,
+			check(m.name, "load_errors", "50%", "==", 0, "no request is lost at half of capacity"),
+			check(m.name, "p99_growth", "90% over 50%", ">=", 1, "the tail at 90 % is no shorter than at 50 %"),
+		)
+	}
+	return e
+}

@@ -1,0 +1,221 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/experiment"
+)
+
+// HTML renders results/index.html from records alone: what REPORT.md says
+// (the environments, the verdicts, and per experiment the article's words
+// and the lab's prediction, each labelled as such, the mechanism, the
+// departures and the checks with their measured values), with the figures
+// drawn as SVG charts, and every sampled trial's CPU and memory. With a
+// reference, it sets the run beside it. The page is one file that needs
+// nothing from elsewhere: its stylesheet, its charts and its scripts are
+// inline, so it opens offline from disk. The same records give the same
+// bytes.
+func HTML(recs []experiment.Record, reference []experiment.Record) []byte {
+	var b bytes.Buffer
+	if err := pageTemplate.Execute(&b, newPage(recs, reference)); err != nil {
+		// The template is fixed and its data plain: an error is a bug here.
+		panic(fmt.Sprintf("report: render HTML: %v", err))
+	}
+	return b.Bytes()
+}
+
+// htmlPage is what the template draws: every value worked out beforehand,
+// from the records and the experiment package's functions.
+type htmlPage struct {
+	Records      int
+	Environments []experiment.Environment
+	Verdicts     []verdictRow
+	Reference    *beside
+	Sections     []htmlSection
+}
+
+type verdictRow struct {
+	Name, Anchor, Title string
+	Outcome             experiment.Outcome
+	Trials              int
+	Took                time.Duration
+	Run                 string
+}
+
+// beside sets the run against a reference, as writeComparison does.
+type beside struct {
+	Environment string
+	Verdicts    []besideVerdict
+	Checks      []besideCheck
+}
+
+type besideVerdict struct {
+	Name, Anchor    string
+	Run, Reference  experiment.Outcome // Reference "" when it has no record
+	Same, HasRecord bool
+}
+
+type besideCheck struct {
+	Experiment, Check, Run, Reference string
+}
+
+// htmlSection is one experiment.
+type htmlSection struct {
+	Anchor, Name, Title string
+	Verdict             experiment.Verdict
+	Partial             []string // the presets a partial record kept
+	Seed                *experiment.Quote
+	Predicts, Mechanism string
+	Departures          []string
+	Checks              []checkRow
+	Figures             []htmlFigure
+	Samples             []htmlFigure
+	Trials              []trialRow
+	SampleEvery         string
+}
+
+type checkRow struct {
+	Check, Measured, Why string
+	Held                 string
+	Class                string // "held", "failed" or "undecided"
+}
+
+type trialRow struct {
+	Arm                    string
+	Trial                  int
+	Args, Limits, Outcomes string
+	End, Took, LastLine    string
+	Samples                int
+}
+
+// htmlFigure is a chart drawn for the page.
+type htmlFigure struct {
+	ID, Title, Desc string
+	Problem         string        // why it could not be drawn
+	SVG             template.HTML // gonum's markup, trusted: it escapes its own text
+}
+
+func newPage(recs, reference []experiment.Record) htmlPage {
+	p := htmlPage{Records: len(recs), Environments: environments(recs)}
+	for _, r := range recs {
+		p.Verdicts = append(p.Verdicts, verdictRow{Name: r.Experiment.Name, Anchor: anchor(r), Title: r.Experiment.Title,
+			Outcome: r.Verdict.Outcome, Trials: len(r.Trials), Took: r.Finished.Sub(r.Started).Round(time.Second),
+			Run: r.Started.Format("2006-01-02 15:04 UTC")})
+		p.Sections = append(p.Sections, newSection(r))
+	}
+	if len(reference) > 0 {
+		p.Reference = newBeside(recs, reference)
+	}
+	return p
+}
+
+// environments are the distinct environments the records were made in, in
+// the order the records first show them.
+func environments(recs []experiment.Record) []experiment.Environment {
+	var out []experiment.Environment
+	seen := map[experiment.Environment]bool{}
+	for _, r := range recs {
+		if !seen[r.Environment] {
+			seen[r.Environment] = true
+			out = append(out, r.Environment)
+		}
+	}
+	return out
+}
+
+func newSection(r experiment.Record) htmlSection {
+	e := r.Experiment
+	s := htmlSection{Anchor: anchor(r), Name: e.Name, Title: e.Title, Verdict: r.Verdict, Partial: r.Presets,
+		Seed: e.Seed, Predicts: e.Predicts, Mechanism: e.Mechanism, SampleEvery: sampleEvery(r)}
+	for _, a := range e.Arms {
+		d := experiment.Departures(a)
+		if n := revivals(r, a.Name); n > 0 {
+			d = append(d, fmt.Sprintf("died and was started again %d times in this run", n))
+		}
+		if len(d) > 0 {
+			s.Departures = append(s.Departures, fmt.Sprintf("%s: %s", a.Name, strings.Join(d, "; ")))
+		}
+	}
+	for _, c := range r.Checks {
+		row := checkRow{Check: c.Check.String(), Measured: measured(c.Values), Why: c.Check.Why, Held: "yes", Class: "held"}
+		switch {
+		case c.Unavailable != "":
+			row.Held, row.Class = "undecided: "+c.Unavailable, "undecided"
+		case !c.Held:
+			row.Held, row.Class = "no", "failed"
+		}
+		s.Checks = append(s.Checks, row)
+	}
+	if draw, ok := charts[e.Name]; ok {
+		s.Figures = drawFigures(s.Anchor+"-fig", func() []chart { return draw(r) })
+	}
+	s.Samples = drawFigures(s.Anchor+"-samples", func() []chart { return sampleCharts(r) })
+	for _, t := range r.Trials {
+		end := "running"
+		if !t.Exit.Running {
+			end = fmt.Sprintf("exited %d", t.Exit.ExitCode)
+		}
+		if t.Error != "" {
+			end = "trial failed: " + t.Error
+		}
+		last, _ := experiment.LastLine(t)
+		s.Trials = append(s.Trials, trialRow{Arm: t.Arm, Trial: t.Trial, Args: strings.Join(t.Args, " "),
+			Limits:   fmt.Sprintf("nofile %d, nproc %d, pids %d", t.Limits.NoFile, t.Limits.NProc, t.Limits.Pids),
+			Outcomes: outcomes(experiment.Results(t)), End: end, Took: t.Elapsed.Round(100 * time.Millisecond).String(),
+			LastLine: last, Samples: len(t.Samples)})
+	}
+	return s
+}
+
+// drawFigures draws an experiment's charts as the page's figures, numbered
+// under prefix. A chart that cannot be drawn (a bug in its function, or
+// data gonum refuses) becomes a figure that says so, and the rest of the
+// page stands.
+func drawFigures(prefix string, draw func() []chart) (out []htmlFigure) {
+	defer func() {
+		if p := recover(); p != nil {
+			out = append(out, htmlFigure{ID: fmt.Sprintf("%s-%d", prefix, len(out)+1), Problem: fmt.Sprint(p)})
+		}
+	}()
+	for i, c := range draw() {
+		id := fmt.Sprintf("%s-%d", prefix, i+1)
+		out = append(out, htmlFigure{ID: id, Title: c.title, Desc: c.desc, SVG: template.HTML(c.svg(id))})
+	}
+	return out
+}
+
+func newBeside(recs, reference []experiment.Record) *beside {
+	ref := map[string]experiment.Record{}
+	for _, r := range reference {
+		ref[r.Experiment.Name] = r
+	}
+	b := &beside{Environment: environmentLine(reference)}
+	for _, r := range recs {
+		rr, ok := ref[r.Experiment.Name]
+		v := besideVerdict{Name: r.Experiment.Name, Anchor: anchor(r), Run: r.Verdict.Outcome, HasRecord: ok}
+		if ok {
+			v.Reference, v.Same = rr.Verdict.Outcome, rr.Verdict.Outcome == r.Verdict.Outcome
+		}
+		b.Verdicts = append(b.Verdicts, v)
+		if !ok {
+			continue
+		}
+		theirs := map[string]string{}
+		for _, c := range rr.Checks {
+			theirs[c.Check.String()] = measured(c.Values)
+		}
+		for _, c := range r.Checks {
+			other, ok := theirs[c.Check.String()]
+			if !ok {
+				other = "(not checked)"
+			}
+			b.Checks = append(b.Checks, besideCheck{Experiment: r.Experiment.Name, Check: c.Check.String(),
+				Run: measured(c.Values), Reference: other})
+		}
+	}
+	return b
+}

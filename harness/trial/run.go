@@ -1,0 +1,83 @@
+// Package trial runs experiments: for every trial of every arm it starts the
+// specimen beside its agent (package runner), takes the arm's steps, samples
+// the specimen throughout, and records what it saw; then it has the
+// experiment package judge the record. It is the one place where the lab's
+// declarations meet containers and the clock.
+package trial
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/experiment"
+)
+
+// Options change how an experiment runs, not what it predicts.
+type Options struct {
+	RunID  string // labels and names the containers, for runner.Cleanup
+	Trials int    // replaces the experiment's trials when > 0
+	// Presets, when set, keeps only the arms of these presets: the record
+	// is then partial, and says so.
+	Presets []string
+	// Progress hears of every trial as it starts and ends.
+	Progress func(Progress)
+}
+
+// Progress is one trial's news.
+type Progress struct {
+	Experiment string
+	Arm        string
+	Trial      int
+	Done       int   // trials finished so far
+	Total      int   // trials in all
+	Ended      bool  // false as the trial starts, true once it has ended
+	Err        error // set when the trial ended in an error
+}
+
+// Run runs every trial of every arm, one at a time (the lessons are about
+// limits and timing, which parallel trials would blur), judges them and
+// returns the record. A trial that fails is recorded with its error and makes
+// the verdict inconclusive; Run itself errors only when ctx ends or the
+// experiment is invalid, and then returns the partial record.
+func Run(ctx context.Context, e experiment.Experiment, env experiment.Environment, o Options) (experiment.Record, error) {
+	if o.Trials < 0 {
+		return experiment.Record{}, fmt.Errorf("trials %d: must not be negative", o.Trials)
+	}
+	if o.Trials > 0 {
+		e.Trials = o.Trials
+	}
+	var err error
+	if e, err = experiment.Select(e, o.Presets); err != nil {
+		return experiment.Record{}, err
+	}
+	if err := e.Validate(); err != nil {
+		return experiment.Record{}, err
+	}
+	rec := experiment.Record{Experiment: e, Environment: env, Started: time.Now().UTC(), Presets: o.Presets}
+	total := e.Trials * len(e.Arms)
+	for n := 1; n <= e.Trials; n++ {
+		for _, arm := range e.Arms {
+			if o.Progress != nil {
+				o.Progress(Progress{Experiment: e.Name, Arm: arm.Name, Trial: n, Done: len(rec.Trials), Total: total})
+			}
+			t := runTrial(ctx, e, arm, n, o.RunID)
+			rec.Trials = append(rec.Trials, t)
+			if o.Progress != nil {
+				p := Progress{Experiment: e.Name, Arm: arm.Name, Trial: n, Done: len(rec.Trials), Total: total, Ended: true}
+				if t.Error != "" {
+					p.Err = errors.New(t.Error)
+				}
+				o.Progress(p)
+			}
+			if ctx.Err() != nil {
+				rec.Finished = time.Now().UTC()
+				return rec, ctx.Err()
+			}
+		}
+	}
+	rec.Checks, rec.Verdict = experiment.Judge(e, rec.Trials)
+	rec.Finished = time.Now().UTC()
+	return rec, nil
+}
