@@ -1,9 +1,11 @@
 # serverlab images. One builder stage per language, then one FROM scratch
 # target per specimen and one for the lab's own binary (the agent).
 #   docker build --target forking -t serverlab/forking:dev .
-# Offline: --build-arg BUILDER=serverlab/builder:offline (scripts/offline-builder.sh).
+# Offline: --build-arg BUILDER=serverlab/builder:offline and
+# --build-arg PYTHON_IMAGE=serverlab/python:offline (scripts/offline-builder.sh).
 # Written for the classic builder too: no RUN --mount, no heredocs, no COPY --chmod.
 ARG BUILDER=golang:1.26-bookworm
+ARG PYTHON_IMAGE=python:3.11-slim
 
 # C specimens: static, so that they run on scratch.
 FROM ${BUILDER} AS build-c
@@ -76,3 +78,29 @@ COPY --from=build-go /out/lab /lab
 USER 65532:65532
 ENTRYPOINT ["/lab"]
 CMD ["list"]
+
+# The WSGI server of part 2 (webserver2) and part 3 (webserver3h), with the
+# article's four applications: python3 wsgiserver.py --app apps.flaskapp:app.
+# Online, pip installs the frameworks into python:*-slim; offline,
+# PYTHON_IMAGE=serverlab/python:offline has them from Debian's packages,
+# and pip, which needs an index, is skipped.
+FROM ${PYTHON_IMAGE} AS wsgi
+RUN python3 -c "import flask, pyramid, django, gunicorn" 2>/dev/null \
+ || PIP_ROOT_USER_ACTION=ignore pip install --no-cache-dir --disable-pip-version-check \
+      "flask>=2.2,<4" "pyramid>=2.0,<3" "django>=3.2,<6" "gunicorn>=20.1"
+# Compiled at build time: the root filesystem is read-only at run time.
+ENV PYTHONDONTWRITEBYTECODE=1
+COPY servers/python/*.py /srv/
+COPY servers/python/apps/ /srv/apps/
+RUN python3 -m compileall -q /srv
+WORKDIR /srv
+USER 10001:10001
+EXPOSE 8888
+ENTRYPOINT ["python3", "/srv/wsgiserver.py"]
+CMD ["--port", "8888"]
+
+# gunicorn's sync workers over the same applications: the peer the lab's
+# WSGI server is measured against.
+FROM wsgi AS gunicorn
+ENTRYPOINT ["python3", "/srv/gunicornlab.py"]
+CMD ["--port", "8888"]

@@ -144,10 +144,61 @@ var models = []Preset{
 	},
 }
 
+// WSGIApps are the applications of part 2, by the name their presets take,
+// with the module:callable the WSGI server loads and the body each answers
+// /hello with, the article's words.
+var WSGIApps = []WSGIApp{
+	{Name: "wsgiapp", App: "apps.wsgiapp:app", Body: "Hello world from a simple WSGI application!\n"},
+	{Name: "flask", App: "apps.flaskapp:app", Body: "Hello world from Flask!\n"},
+	{Name: "pyramid", App: "apps.pyramidapp:app", Body: "Hello world from Pyramid!\n"},
+	{Name: "django", App: "apps.djangoapp:app", Body: "Hello world from Django!\n"},
+}
+
+// WSGIApp is one application of part 2.
+type WSGIApp struct {
+	Name string // in preset names: webserver2-flask
+	App  string // module:callable
+	Body string // what GET /hello answers
+}
+
+// wsgi are part 2's programs (webserver2, iterative) and part 3's last
+// (webserver3h, forking) with each application, the article's 3e in
+// Python, and gunicorn beside them.
+func wsgi() []Preset {
+	var out []Preset
+	for i, a := range WSGIApps {
+		out = append(out, Preset{
+			Name: "webserver2-" + a.Name, Specimen: "wsgi", PlayPort: 8821 + i, Wire: WireSeed,
+			Args:    []string{"--mode", "iterative", "--backlog", "1", "--app", a.App},
+			Limits:  limitsFor(10021+i, nil),
+			Lesson:  "part 2: a WSGI server runs the " + a.Name + " application unchanged, one request at a time",
+			Article: Article{Source: "webserver2.py", Backlog: 1},
+		}, Preset{
+			Name: "webserver3h-" + a.Name, Specimen: "wsgi", PlayPort: 8831 + i, Wire: WireSeed,
+			Args:    []string{"--mode", "forking", "--backlog", "1024", "--app", a.App},
+			Limits:  limitsFor(10031+i, nil),
+			Lesson:  "part 3's concurrent WSGI server: a child per connection, reaped with waitpid, running " + a.Name,
+			Article: Article{Source: "webserver3h.py", Backlog: 1024},
+		})
+	}
+	return append(out, Preset{
+		Name: "webserver3e-python", Specimen: "wsgi", PlayPort: 8841, Wire: WireSeed,
+		Args:    []string{"--mode", "forking-wait-once", "--backlog", "5", "--delay", "1s", "--app", WSGIApps[0].App},
+		Limits:  limitsFor(10041, nil),
+		Lesson:  "the article's 3e in Python 3: the SIGCHLD handler interrupts accept(), and the interpreter retries it (PEP 475)",
+		Article: Article{Source: "webserver3e.py", Backlog: 5, Delay: 3 * time.Second},
+	}, Preset{
+		Name: "gunicorn-flask", Specimen: "gunicorn", PlayPort: 8842, Wire: WireHTTP,
+		Args:   []string{"--workers", "4", "--backlog", "1024", "--app", WSGIApps[1].App},
+		Limits: limitsFor(10042, nil),
+		Lesson: "gunicorn's four sync workers running the same Flask application",
+	})
+}
+
 // Presets returns every preset: the seed's, in its order, then the other
-// models'.
+// models', then part 2's.
 func Presets() []Preset {
-	all := append(append([]Preset(nil), presets...), models...)
+	all := append(append(append([]Preset(nil), presets...), models...), wsgi()...)
 	out := make([]Preset, len(all))
 	for i, p := range all {
 		p.Args = append([]string(nil), p.Args...)

@@ -22,6 +22,9 @@ const (
 	// when nothing else is said: a public Go image that has gcc. Offline
 	// machines set LAB_BUILDER=serverlab/builder:offline instead.
 	DefaultBuilder = "golang:1.26-bookworm"
+	// DefaultPythonImage is the WSGI stages' base image when nothing else
+	// is said; offline machines set LAB_PYTHON_IMAGE=serverlab/python:offline.
+	DefaultPythonImage = "python:3.11-slim"
 )
 
 // Specimen is one server program: one concurrency model, one source file,
@@ -83,6 +86,20 @@ var specimens = []Specimen{
 		Source:   "servers/c/threads.c",
 		Comm:     "threads",
 		Model:    "a thread per connection: cheap to start, but each holds a stack and a task the pids limit counts",
+	},
+	{
+		Name:     "wsgi",
+		Language: "python",
+		Source:   "servers/python/wsgiserver.py",
+		Comm:     "python3",
+		Model:    "the article's WSGI server: one connection at a time (webserver2) or a child per connection (webserver3h)",
+	},
+	{
+		Name:     "gunicorn",
+		Language: "python",
+		Source:   "servers/python/gunicornlab.py",
+		Comm:     "gunicorn",
+		Model:    "gunicorn's sync workers, forked once at start: the production peer of the article's WSGI server",
 	},
 	{
 		Name:     "goroutines",

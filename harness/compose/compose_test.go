@@ -22,7 +22,7 @@ func TestComposeMatchesCommittedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder)
+	got := compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder, catalogue.DefaultPythonImage)
 	if bytes.Equal(got, want) {
 		return
 	}
@@ -99,7 +99,8 @@ func wantService(p catalogue.Preset, builder string) service {
 	s.Image = catalogue.Image(p.Specimen)
 	s.Build.Context = "."
 	s.Build.Target = p.Specimen
-	s.Build.Args = map[string]string{"BUILDER": "${LAB_BUILDER:-" + builder + "}"}
+	s.Build.Args = map[string]string{"BUILDER": "${LAB_BUILDER:-" + builder + "}",
+		"PYTHON_IMAGE": "${LAB_PYTHON_IMAGE:-" + catalogue.DefaultPythonImage + "}"}
 	s.Command = p.Command()
 	s.User = fmt.Sprintf("%d:%d", l.UID, l.UID)
 	s.Ports = []string{fmt.Sprintf("127.0.0.1:%d:%d", p.PlayPort, catalogue.Port)}
@@ -116,7 +117,7 @@ func wantService(p catalogue.Preset, builder string) service {
 }
 
 func TestComposeServices(t *testing.T) {
-	generated := compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder)
+	generated := compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder, catalogue.DefaultPythonImage)
 	onDisk, err := os.ReadFile(committed)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +184,7 @@ func TestComposeRoundTrip(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := parse(t, compose.Compose([]catalogue.Preset{tt.preset}, tt.builder))
+			f := parse(t, compose.Compose([]catalogue.Preset{tt.preset}, tt.builder, catalogue.DefaultPythonImage))
 			got, ok := f.Services[tt.preset.Name]
 			if _, lab := f.Services["lab"]; !ok || !lab || len(f.Services) != 2 {
 				t.Fatalf("services %v, want lab and %s", f.Services, tt.preset.Name)
@@ -199,25 +200,31 @@ func TestComposeRoundTrip(t *testing.T) {
 // it is the only one that starts), the suite as its command, the engine's
 // socket and the repository mounted, the builder passed through.
 func TestComposeLab(t *testing.T) {
-	f := parse(t, compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder))
+	f := parse(t, compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder, catalogue.DefaultPythonImage))
 	lab, ok := f.Services["lab"]
 	if !ok {
 		t.Fatal("no lab service")
 	}
 	var want service
-	want.Image = catalogue.Image(catalogue.AgentTarget)
+	// Not the agent's tag: the harness in this container builds that one.
+	want.Image = compose.LabImage
 	want.PullPolicy = "build" // compose v2: rebuilt on every up, so never stale
 	want.Build.Context = "."
 	want.Build.Target = catalogue.AgentTarget
-	want.Build.Args = map[string]string{"BUILDER": "${LAB_BUILDER:-" + catalogue.DefaultBuilder + "}"}
+	want.Build.Args = map[string]string{"BUILDER": "${LAB_BUILDER:-" + catalogue.DefaultBuilder + "}",
+		"PYTHON_IMAGE": "${LAB_PYTHON_IMAGE:-" + catalogue.DefaultPythonImage + "}"}
 	want.Command = []string{"run"}
 	want.User = "0:0"
 	want.WorkingDir = "/src"
-	want.Environment = map[string]string{"LAB_BUILDER": "${LAB_BUILDER:-" + catalogue.DefaultBuilder + "}"}
+	want.Environment = map[string]string{"LAB_BUILDER": "${LAB_BUILDER:-" + catalogue.DefaultBuilder + "}",
+		"LAB_PYTHON_IMAGE": "${LAB_PYTHON_IMAGE:-" + catalogue.DefaultPythonImage + "}"}
 	want.Volumes = []string{"/var/run/docker.sock:/var/run/docker.sock", ".:/src"}
 	want.StopGracePeriod = "30s"
 	if !reflect.DeepEqual(lab, want) {
 		t.Errorf("lab service\n got %+v\nwant %+v", lab, want)
+	}
+	if lab.Image == catalogue.Image(catalogue.AgentTarget) {
+		t.Errorf("the lab service's image is the agent's tag %s: compose and the harness would untag each other's builds", lab.Image)
 	}
 	for name, s := range f.Services {
 		if name != "lab" && len(s.Profiles) == 0 {

@@ -189,6 +189,13 @@ func TestMetrics(t *testing.T) {
 		{"rss_per_conn_kib", "10000 idle clients", forking.summary(client.Summary{KeptOpen: 3}), noValue},
 		{"memory_per_conn_kib", "10000 idle clients", forking.memorySamples(100, 120).summary(client.Summary{KeptOpen: 2048}), 10},
 		{"memory_per_conn_kib", "10000 idle clients", forking.rssSamples(1, 11).summary(client.Summary{KeptOpen: 1024}), noValue},
+		// The WSGI server's reply and environ, for the body arg.
+		{"wsgi_failures", "Hello world from Flask!\n", forking.clients(StepHello1, wsgiReply(200, "text/plain", "Hello world from Flask!\n")).
+			clients(StepEnviron, wsgiReply(200, "application/json", environJSON(false))).clients(StepNotFound, wsgiReply(404, "text/html", "x")), 0},
+		// Another body, and no environ step: two failures.
+		{"wsgi_failures", "Hello world from Django!\n", forking.clients(StepHello1, wsgiReply(200, "text/plain", "Hello world from Flask!\n")).
+			clients(StepNotFound, wsgiReply(404, "text/html", "x")), 2},
+		{"wsgi_failures", "x", forking, noValue},
 		// A load step's figures, by its label.
 		{"rps", "c=64", forking.loadRun("c=64", 1000, 0, 2, 5*time.Millisecond), 1000},
 		{"rps", "c=4", forking.loadRun("c=64", 1000, 0, 2, 5*time.Millisecond), noValue},

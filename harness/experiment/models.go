@@ -15,9 +15,9 @@ func Models() []Experiment {
 	return []Experiment{slowClients(), idleConnections(), blockingLoop(), preforkBalance()}
 }
 
-// modelArm runs a preset on the http wire with the given flags.
-func modelArm(name, preset string, args ...string) Arm {
-	return Arm{Name: name, Preset: preset, Wire: catalogue.WireHTTP, Args: args}
+// modelArm runs a preset on the http wire, its flags overridden by flags.
+func modelArm(name, preset string, flags ...string) Arm {
+	return Arm{Name: name, Preset: preset, Wire: catalogue.WireHTTP, Args: override(preset, flags...)}
 }
 
 // stalled is the request a slow client sends and never finishes: no blank

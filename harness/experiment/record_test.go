@@ -54,6 +54,13 @@ func observe(e Experiment, arm string, n int) fakeTrial {
 	if a.Wire != "" {
 		f.Wire = a.Wire
 	}
+	// The runner records the whole command line: the arm's flags, or the
+	// preset's, then the wire and the port.
+	flags := p.Args
+	if a.Args != nil {
+		flags = a.Args
+	}
+	f.Args = catalogue.CommandLine(flags, f.Wire)
 	return f
 }
 

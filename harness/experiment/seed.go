@@ -2,7 +2,9 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
@@ -61,6 +63,34 @@ func args(preset string, delay time.Duration) []string {
 	return out
 }
 
+// override returns a preset's flags with flags laid over them: a flag the
+// preset has takes the new value, any other is added. A flag is "--name"
+// followed by its value, unless the next word is a flag too ("--block").
+func override(preset string, flags ...string) []string {
+	p, err := catalogue.LookupPreset(preset)
+	if err != nil {
+		panic(err)
+	}
+	out := append([]string(nil), p.Args...)
+	for i := 0; i < len(flags); i++ {
+		name, value, pair := flags[i], "", i+1 < len(flags) && !strings.HasPrefix(flags[i+1], "--")
+		if pair {
+			value = flags[i+1]
+			i++
+		}
+		at := slices.Index(out, name)
+		switch {
+		case at < 0 && pair:
+			out = append(out, name, value)
+		case at < 0:
+			out = append(out, name)
+		case pair && at+1 < len(out):
+			out[at+1] = value
+		}
+	}
+	return out
+}
+
 func limitsOf(preset string) catalogue.Limits {
 	p, err := catalogue.LookupPreset(preset)
 	if err != nil {
@@ -98,7 +128,7 @@ func hello() Experiment {
 		return Step{Kind: StepClient, Label: label, Client: &ClientStep{
 			Clients: 1, Conns: 1, Timeout: time.Second, Path: path, Raw: raw, Revive: true}}
 	}
-	for _, p := range catalogue.Presets() {
+	for _, p := range HelloPresets() {
 		for _, wire := range []string{catalogue.WireSeed, catalogue.WireHTTP} {
 			name := p.Name + "/" + wire
 			steps := []Step{
@@ -123,6 +153,19 @@ func hello() Experiment {
 		}
 	}
 	return e
+}
+
+// HelloPresets are the presets whose specimens answer "Hello, World!":
+// all but the WSGI servers, whose applications answer with the article's
+// part 2 bodies, and which wsgi-apps checks.
+func HelloPresets() []catalogue.Preset {
+	var out []catalogue.Preset
+	for _, p := range catalogue.Presets() {
+		if s, err := catalogue.LookupSpecimen(p.Specimen); err == nil && s.Language != "python" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func headOfLine() Experiment {

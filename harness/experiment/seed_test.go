@@ -86,8 +86,11 @@ func TestHelloCoversCatalogue(t *testing.T) {
 	for _, a := range e.Arms {
 		got = append(got, arm{a.Preset, a.Wire})
 	}
-	for _, p := range catalogue.Presets() {
+	for _, p := range HelloPresets() {
 		want = append(want, arm{p.Name, catalogue.WireSeed}, arm{p.Name, catalogue.WireHTTP})
+	}
+	if n := len(HelloPresets()); n < 13 {
+		t.Errorf("hello covers %d presets, want every C and Go one (13 and more)", n)
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("hello arms: got %v, want each catalogue preset on both wires %v", got, want)
@@ -170,4 +173,27 @@ func armNames(e Experiment) []string {
 		names = append(names, a.Name)
 	}
 	return names
+}
+
+func TestOverride(t *testing.T) {
+	tests := []struct {
+		name   string
+		preset string
+		flags  []string
+		want   []string
+	}{
+		// a flag the preset has takes the new value; the rest stay
+		{"replace", "webserver3g", []string{"--backlog", "128"}, []string{"--backlog", "128", "--reap", "waitpid-loop", "--restart-accept"}},
+		// a flag it lacks is added, with its value
+		{"add", "webserver3g", []string{"--idle-timeout", "10s"}, []string{"--backlog", "1024", "--reap", "waitpid-loop", "--restart-accept", "--idle-timeout", "10s"}},
+		// a switch without a value is added once
+		{"switch", "epoll", []string{"--block", "--delay", "1s"}, []string{"--backlog", "1024", "--block", "--delay", "1s"}},
+		// a switch the preset has already is kept as it is
+		{"switch kept", "webserver3d", []string{"--keep-client-fd"}, []string{"--backlog", "5", "--keep-client-fd"}},
+	}
+	for _, tt := range tests {
+		if got := override(tt.preset, tt.flags...); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: override(%s, %q) = %q, want %q", tt.name, tt.preset, tt.flags, got, tt.want)
+		}
+	}
 }

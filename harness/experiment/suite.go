@@ -3,9 +3,9 @@ package experiment
 import "fmt"
 
 // Suite returns every experiment the lab runs, in the order a reader meets
-// them: the seed's, the other models', then the models under load.
+// them: the seed's, the other models', the models under load, then part 2's.
 func Suite() []Experiment {
-	return append(append(Seed(), Models()...), Load()...)
+	return append(append(append(Seed(), Models()...), Load()...), WSGI()...)
 }
 
 // Lookup returns the experiment called name.

@@ -60,7 +60,7 @@ func throughput() Experiment {
 					Connections: c, Duration: d, KeepAlive: mode == KeepAlive}})
 			}
 			e.Arms = append(e.Arms, Arm{Name: name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true,
-				Args: loadFlags, Steps: steps})
+				Args: override(m.preset, loadFlags...), Steps: steps})
 		}
 	}
 	for _, m := range []string{"forking", "threads", "select", "epoll", "goroutines"} {
@@ -108,7 +108,7 @@ func latencyUnderLoad() Experiment {
 		if m.name == "iterative" {
 			continue // one connection at a time: its capacity is the closed model's alone
 		}
-		e.Arms = append(e.Arms, Arm{Name: m.name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true, Args: loadFlags, Steps: steps})
+		e.Arms = append(e.Arms, Arm{Name: m.name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true, Args: override(m.preset, loadFlags...), Steps: steps})
 		e.Checks = append(e.Checks,
 			check(m.name, "load_errors", "50%", "==", 0, "no request is lost at half of capacity"),
 			check(m.name, "p99_growth", "90% over 50%", ">=", 1, "the tail at 90 % is no shorter than at 50 %"),

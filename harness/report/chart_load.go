@@ -23,6 +23,7 @@ func init() {
 		return out
 	}
 	charts["latency-under-load"] = func(r experiment.Record) []chart { return latencyCharts(loadRuns(r)) }
+	charts["gunicorn-comparison"] = func(r experiment.Record) []chart { return latencyCharts(loadRuns(r)) }
 }
 
 // inMode keeps the runs of the throughput arms of one mode ("epoll/close"),

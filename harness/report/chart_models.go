@@ -17,6 +17,7 @@ func init() {
 	charts["slow-clients"] = slowClientsCharts
 	charts["idle-connections"] = idleCharts
 	charts["blocking-loop"] = staircaseCharts
+	charts["wsgi-concurrency"] = staircaseCharts
 	charts["prefork-balance"] = balanceCharts
 }
 

@@ -26,10 +26,23 @@ func BuilderFromEnv() string {
 	return catalogue.DefaultBuilder
 }
 
+// PythonImageFromEnv returns $LAB_PYTHON_IMAGE, or the public image the
+// WSGI stages start from. Offline machines set
+// LAB_PYTHON_IMAGE=serverlab/python:offline (scripts/offline-builder.sh).
+func PythonImageFromEnv() string {
+	if p := os.Getenv("LAB_PYTHON_IMAGE"); p != "" {
+		return p
+	}
+	return catalogue.DefaultPythonImage
+}
+
 // BuildOptions says what to build and from where.
 type BuildOptions struct {
-	Dir     string    // the repository root: Dockerfile and build context
-	Builder string    // the build stage's base image (ARG BUILDER)
+	Dir     string // the repository root: Dockerfile and build context
+	Builder string // the build stage's base image (ARG BUILDER)
+	// Python is the WSGI stages' base image (ARG PYTHON_IMAGE); empty
+	// means PythonImageFromEnv.
+	Python  string
 	Targets []string  // Dockerfile targets; each is tagged catalogue.Image(target)
 	Log     io.Writer // the builder's output; nil discards it
 }
@@ -39,6 +52,9 @@ type BuildOptions struct {
 func Build(ctx context.Context, o BuildOptions) error {
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.Python == "" {
+		o.Python = PythonImageFromEnv()
 	}
 	cli, err := dockerClient(ctx)
 	if err != nil {
@@ -66,7 +82,7 @@ func buildTarget(ctx context.Context, cli *client.Client, o BuildOptions, exclud
 	res, err := cli.ImageBuild(ctx, tar, client.ImageBuildOptions{
 		Tags:        []string{catalogue.Image(target)},
 		Target:      target,
-		BuildArgs:   map[string]*string{"BUILDER": &o.Builder},
+		BuildArgs:   map[string]*string{"BUILDER": &o.Builder, "PYTHON_IMAGE": &o.Python},
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,

@@ -13,6 +13,6 @@ func runCompose(_ context.Context, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	_, err := stdout.Write(compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder))
+	_, err := stdout.Write(compose.Compose(catalogue.Presets(), catalogue.DefaultBuilder, catalogue.DefaultPythonImage))
 	return err
 }

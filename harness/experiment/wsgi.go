@@ -1,0 +1,202 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/serverlab/serverlab/harness/catalogue"
+)
+
+// WSGI returns the experiments of part 2, and part 3's end in Python: the
+// article's WSGI server running four applications unchanged, made
+// concurrent, beside the C 3e and beside gunicorn.
+func WSGI() []Experiment {
+	return []Experiment{wsgiApps(), wsgiConcurrency(), eintrPython(), gunicornComparison()}
+}
+
+// Labels of the wsgi-apps steps, which WSGIConformance reads.
+const (
+	StepEnviron = "environ"
+)
+
+// PEP3333Keys are the environ keys every WSGI server must give an
+// application (PEP 3333, "environ Variables"); CONTENT_TYPE and
+// CONTENT_LENGTH may be absent from a request without a body.
+var PEP3333Keys = []string{
+	"REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL",
+	"wsgi.version", "wsgi.url_scheme", "wsgi.input", "wsgi.errors", "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once",
+}
+
+func wsgiApps() Experiment {
+	e := Experiment{
+		Name:  "wsgi-apps",
+		Title: "Part 2: one WSGI server runs a bare application, Flask, Pyramid and Django unchanged",
+		Seed: &Quote{Source: "Part 2, webserver2.py",
+			Words: "python webserver2.py flaskapp:app ... python webserver2.py pyramidapp:app ... python webserver2.py djangoapp:app"},
+		Predicts: "the lab's WSGI server, iterative (webserver2) and forking (webserver3h), answers GET /hello with each application's body " +
+			"(Hello world from a simple WSGI application!, from Flask!, from Pyramid!, from Django!), status 200, a Content-Type, a Date and a Server header; " +
+			"and each application finds every environ key PEP 3333 requires, wsgi.multiprocess True only when forking",
+		Mechanism: "WSGI is one calling convention: the server builds a dict of CGI variables and wsgi.* entries, calls the application with it and a start_response callable, " +
+			"and writes what the application returns. A framework is only an application on the other side of that call, so any conforming server runs any framework.",
+		Trials: 1,
+	}
+	step := func(label, path string) Step {
+		return Step{Kind: StepClient, Label: label, Client: &ClientStep{Clients: 1, Conns: 1, Timeout: 5 * time.Second, Path: path}}
+	}
+	for _, a := range catalogue.WSGIApps {
+		for _, server := range []string{"webserver2-", "webserver3h-"} {
+			name := server + a.Name
+			e.Arms = append(e.Arms, Arm{Name: name, Preset: name,
+				Steps: []Step{step(StepHello1, "/hello"), step(StepEnviron, "/environ"), step(StepNotFound, "/nope")}})
+			e.Checks = append(e.Checks, check(name, "wsgi_failures", a.Body, "==", 0,
+				"status, body, Content-Type, Date and Server; every PEP 3333 key in the environ"))
+		}
+	}
+	return e
+}
+
+// WSGIConformance checks a wsgi-apps trial: GET /hello got 200 and body
+// with Content-Type, Date and Server; the environ the application saw
+// holds every PEP 3333 key, with wsgi.multiprocess true when forking; an
+// unknown path got 404. One line per failure.
+func WSGIConformance(t Trial, body string) []string {
+	var fails []string
+	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
+	if rep, err := reply(t, StepHello1); err != nil {
+		fail("%s: %v", StepHello1, err)
+	} else {
+		if rep.Status != 200 {
+			fail("%s: status %d, want 200", StepHello1, rep.Status)
+		}
+		if string(rep.Body) != body {
+			fail("%s: body %q, want %q", StepHello1, rep.Body, body)
+		}
+		for _, h := range []string{"Content-Type", "Date", "Server"} {
+			if rep.Header.Get(h) == "" {
+				fail("%s: no %s header", StepHello1, h)
+			}
+		}
+	}
+	if rep, err := reply(t, StepEnviron); err != nil {
+		fail("%s: %v", StepEnviron, err)
+	} else {
+		var env map[string]string
+		if err := json.Unmarshal(rep.Body, &env); err != nil {
+			fail("%s: not the environ's JSON: %v", StepEnviron, err)
+		}
+		for _, k := range PEP3333Keys {
+			if _, ok := env[k]; !ok {
+				fail("%s: no %s", StepEnviron, k)
+			}
+		}
+		forking := strings.Contains(strings.Join(t.Args, " "), "--mode forking")
+		if want := map[bool]string{true: "True", false: "False"}[forking]; env["wsgi.multiprocess"] != want {
+			fail("%s: wsgi.multiprocess %q, want %q", StepEnviron, env["wsgi.multiprocess"], want)
+		}
+	}
+	if rep, err := reply(t, StepNotFound); err != nil {
+		fail("%s: %v", StepNotFound, err)
+	} else if rep.Status != 404 {
+		fail("%s: status %d, want 404", StepNotFound, rep.Status)
+	}
+	return fails
+}
+
+func wsgiConcurrency() Experiment {
+	const d = time.Second
+	step := Step{Kind: StepClient, Label: "5 clients at once", Client: &ClientStep{Clients: 5, Conns: 1, Timeout: 10 * time.Second,
+		Path: fmt.Sprintf("/slow?seconds=%g", d.Seconds())}}
+	// A backlog that holds the five: webserver2's is 1, and dropped SYNs
+	// would blur the staircase with their retries.
+	arm := func(name, preset string) Arm {
+		return Arm{Name: name, Preset: preset, Args: override(preset, "--backlog", "5"), Steps: []Step{step}}
+	}
+	return Experiment{
+		Name:  "wsgi-concurrency",
+		Title: "A slow view blocks the iterative WSGI server; the forking one serves it in parallel",
+		Seed: &Quote{Source: "Part 3, webserver3h.py",
+			Words: "the concurrent WSGI server: a child per connection, reaped with waitpid(-1, WNOHANG)"},
+		Predicts: "with a Flask view that sleeps D = 1 s, 5 clients at once end in a staircase k*D (each within D/4) against webserver2-flask, " +
+			"and all between 0.9*D and 1.5*D against webserver3h-flask",
+		Mechanism: "The view runs in the server's own process: an iterative server runs one at a time, so the k-th client waits for k-1 views to finish. " +
+			"A forking server runs each view in its child, so their sleeps overlap.",
+		Trials: 1,
+		Arms:   []Arm{arm("webserver2", "webserver2-flask"), arm("webserver3h", "webserver3h-flask")},
+		Checks: []Check{
+			check("webserver2", "outcome", "replied", "==", 5, "every client is served, in turn"),
+			check("webserver2", "staircase", d.String(), "<=", 0.25, "the k-th client ends within D/4 of k*D"),
+			check("webserver3h", "outcome", "replied", "==", 5, "every client is served at once"),
+			check("webserver3h", "done_max", "", "<=", 1.5*d.Seconds(), "the last client ends by 1.5*D"),
+			check("webserver3h", "done_min", "", ">=", 0.9*d.Seconds(), "no client ends before its view's sleep"),
+		},
+	}
+}
+
+func eintrPython() Experiment {
+	d := time.Second
+	steps := []Step{clients("first client", 1, 0, 3*time.Second), wait(500 * time.Millisecond), clients("second client", 1, 0, 3*time.Second)}
+	return Experiment{
+		Name:  "eintr-python",
+		Title: "The same SIGCHLD, the same accept(): the C 3e dies of EINTR, the Python one lives (PEP 475)",
+		Seed: &Quote{Source: "webserver3e.py",
+			Words: "Handle zombies by establishing a signal handler and calling 'wait' - Interrupted system call"},
+		Predicts: "the first child's exit interrupts the parent's accept() in both: the C webserver3e dies with accept: EINTR after one client; " +
+			"the Python webserver3e reaps the child in its handler and serves the second client too, logging no EINTR, because Python 3.5 and later retry the call (PEP 475)",
+		Mechanism: "A signal that lands while a process blocks in accept() without SA_RESTART makes the call fail with EINTR. " +
+			"The article's Python 2 passed that failure to the program, which died of it; since PEP 475, CPython runs the Python handler and calls accept() again, " +
+			"so a reader on Python 3 never sees the crash the article shows.",
+		Trials: 1,
+		Arms: []Arm{
+			{Name: "c", Preset: "webserver3e", Args: args("webserver3e", d), Steps: steps},
+			{Name: "python", Preset: "webserver3e-python", Steps: steps},
+		},
+		Checks: append(diesWith("c", "accept", catalogue.EINTR),
+			check("c", "outcome", "replied", "==", 1, "only the first client is served"),
+			check("python", "running", "", "==", 1, "the server lives on"),
+			check("python", "log_contains", catalogue.LogReap, "==", 1, "its handler ran: the first child was reaped"),
+			check("python", "log_contains", catalogue.Failed("accept", catalogue.EINTR), "==", 0, "no EINTR reached the program"),
+			check("python", "outcome", "replied", "==", 2, "both clients are served"),
+		),
+	}
+}
+
+func gunicornComparison() Experiment {
+	load := func(label string) Step {
+		return Step{Kind: StepLoad, Label: label, Load: &LoadStep{Connections: 16, Duration: 5 * time.Second}}
+	}
+	return Experiment{
+		Name:  "gunicorn-comparison",
+		Title: "The article's forking WSGI server beside gunicorn, the same Flask application, the same limits",
+		Predicts: "under 16 connections, one request each (the article's server answers one request per connection), gunicorn's four sync workers, " +
+			"forked once at start, serve at least as many requests per second as webserver3h, which forks a child per connection; neither loses a request",
+		Mechanism: "A fork copies the parent's page tables and a Python process with Flask loaded has many; the child then exits and is reaped. " +
+			"A prefork server pays that once per worker at start and then only accepts, so its cost per request is the application's.",
+		Trials: 1,
+		Arms: []Arm{
+			{Name: "webserver3h", Preset: "webserver3h-flask", Wire: catalogue.WireHTTP, Pin: true, Steps: []Step{load("16 connections")}},
+			{Name: "gunicorn", Preset: "gunicorn-flask", Wire: catalogue.WireHTTP, Pin: true, Steps: []Step{load("16 connections")}},
+		},
+		Checks: []Check{
+			check("webserver3h", "load_errors", "16 connections", "==", 0, "no request is lost"),
+			check("gunicorn", "load_errors", "16 connections", "==", 0, "no request is lost"),
+			{Arm: "gunicorn", Metric: "rps", Arg: "16 connections", Versus: "webserver3h", Op: ">=", Value: 1, Over: Every,
+				Why: "workers forked once serve no fewer requests than a fork per connection"},
+		},
+	}
+}
+
+// wsgiFailures counts WSGIConformance's failures; arg is the body /hello
+// must answer.
+func wsgiFailures(t Trial, arg string) (float64, error) {
+	if len(Results(t)) == 0 {
+		return 0, errNoClients
+	}
+	return float64(len(WSGIConformance(t, arg))), nil
+}
+
+func init() {
+	metrics["wsgi_failures"] = metric{wsgiFailures,
+		"WSGI conformance failures: /hello's status, body (arg) and headers, the environ's PEP 3333 keys (see WSGIConformance)"}
+}
