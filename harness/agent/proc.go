@@ -57,6 +57,10 @@ type Snapshot struct {
 	// TCP lists the connections of the network namespace to or from the
 	// specimens' port, each with the inode of its socket.
 	TCP []TCPConn `json:"tcp,omitempty"`
+	// CPUModel is the engine's CPU, as its kernel's /proc/cpuinfo names
+	// it: the machine the specimen runs on, which on Docker Desktop or a
+	// remote engine is not the one the harness runs on.
+	CPUModel string `json:"cpu_model,omitempty"`
 }
 
 // Read takes a snapshot of the processes under root (normally /proc); with
@@ -87,7 +91,30 @@ func Read(root string, port int) (Snapshot, error) {
 		s.HostTasks = parseLoadavgTasks(b)
 	}
 	s.TCP = readTCP(root, port)
+	if b, err := os.ReadFile(filepath.Join(root, "cpuinfo")); err == nil {
+		s.CPUModel = parseCPUModel(b)
+	}
 	return s, nil
+}
+
+// parseCPUModel returns the first "model name" of /proc/cpuinfo (x86), or
+// else its first "CPU part"-less description an arm64 kernel gives
+// ("Hardware", "Model"), or "".
+func parseCPUModel(b []byte) string {
+	first := map[string]string{}
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if ok && v != "" && first[k] == "" {
+			first[k] = v
+		}
+	}
+	for _, k := range []string{"model name", "Model", "Hardware"} {
+		if first[k] != "" {
+			return first[k]
+		}
+	}
+	return ""
 }
 
 // socketInodes returns the inodes of the descriptors in dir that are

@@ -420,3 +420,21 @@ func contains(xs []int, x int) bool {
 	}
 	return false
 }
+
+func TestParseCPUModel(t *testing.T) {
+	tests := []struct {
+		name, cpuinfo, want string
+	}{
+		// x86: the first processor's model name
+		{"x86", "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n", "AMD EPYC 7B13"},
+		// arm64 kernels name no model, some say Model (a Raspberry Pi)
+		{"arm64 model", "processor\t: 0\nBogoMIPS\t: 108.00\nCPU part\t: 0xd0c\n\nModel\t\t: Raspberry Pi 4 Model B\n", "Raspberry Pi 4 Model B"},
+		// nothing that names one
+		{"none", "processor\t: 0\nBogoMIPS\t: 108.00\n", ""},
+	}
+	for _, tt := range tests {
+		if got := parseCPUModel([]byte(tt.cpuinfo)); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -78,6 +78,8 @@ func writeLab(b *strings.Builder, builder, python string) {
 	w("    environment:")
 	w("      LAB_BUILDER: ${LAB_BUILDER:-%s}", builder)
 	w("      LAB_PYTHON_IMAGE: ${LAB_PYTHON_IMAGE:-%s}", python)
+	// A selection: LAB_EXPERIMENTS="hello zombies" docker compose up.
+	w("      LAB_EXPERIMENTS: ${LAB_EXPERIMENTS:-}")
 	w("    volumes:")
 	w("      - /var/run/docker.sock:/var/run/docker.sock")
 	w("      - .:/src")

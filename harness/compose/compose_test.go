@@ -217,7 +217,8 @@ func TestComposeLab(t *testing.T) {
 	want.User = "0:0"
 	want.WorkingDir = "/src"
 	want.Environment = map[string]string{"LAB_BUILDER": "${LAB_BUILDER:-" + catalogue.DefaultBuilder + "}",
-		"LAB_PYTHON_IMAGE": "${LAB_PYTHON_IMAGE:-" + catalogue.DefaultPythonImage + "}"}
+		"LAB_PYTHON_IMAGE": "${LAB_PYTHON_IMAGE:-" + catalogue.DefaultPythonImage + "}",
+		"LAB_EXPERIMENTS":  "${LAB_EXPERIMENTS:-}"}
 	want.Volumes = []string{"/var/run/docker.sock:/var/run/docker.sock", ".:/src"}
 	want.StopGracePeriod = "30s"
 	if !reflect.DeepEqual(lab, want) {

@@ -35,7 +35,19 @@ type htmlPage struct {
 	Environments []experiment.Environment
 	Verdicts     []verdictRow
 	Reference    *beside
+	Merged       *mergedTable // a merge's verdicts side by side, instead of Verdicts
 	Sections     []htmlSection
+}
+
+// mergedTable is Merge's matrix as the page draws it.
+type mergedTable struct {
+	Environments []string // "E1: aarch64, cgroup v2"
+	Rows         []mergedRow
+}
+
+type mergedRow struct {
+	Name     string
+	Verdicts []experiment.Outcome // "" where the environment did not run it
 }
 
 type verdictRow struct {
@@ -97,6 +109,34 @@ type htmlFigure struct {
 	ID, Title, Desc string
 	Problem         string        // why it could not be drawn
 	SVG             template.HTML // gonum's markup, trusted: it escapes its own text
+}
+
+// MergedHTML renders index.html of a merge (see MergedMarkdown): the
+// verdicts of every environment side by side, then each record's section,
+// named after its environment.
+func MergedHTML(recs []experiment.Record) []byte {
+	m := Merge(recs)
+	p := newPage(recs, nil)
+	t := &mergedTable{}
+	index := map[experiment.Environment]int{}
+	for i, e := range m.Environments {
+		index[e] = i
+		t.Environments = append(t.Environments, fmt.Sprintf("%s: %s, cgroup v%s", EnvLabel(i), e.Engine.Arch, e.Engine.CgroupVersion))
+	}
+	for _, name := range m.Experiments {
+		t.Rows = append(t.Rows, mergedRow{Name: name, Verdicts: m.Verdicts[name]})
+	}
+	p.Merged, p.Verdicts = t, nil
+	for i, r := range recs {
+		label := EnvLabel(index[r.Environment])
+		p.Sections[i].Name = label + " " + p.Sections[i].Name
+		p.Sections[i].Anchor = strings.ToLower(label) + "-" + p.Sections[i].Anchor
+	}
+	var b bytes.Buffer
+	if err := pageTemplate.Execute(&b, p); err != nil {
+		panic(fmt.Sprintf("report: render HTML: %v", err))
+	}
+	return b.Bytes()
 }
 
 func newPage(recs, reference []experiment.Record) htmlPage {

@@ -122,6 +122,17 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 </section>
 <section id="verdicts">
 <h2>Verdicts<a class="anchor" href="#verdicts" aria-label="Link to this section">#</a></h2>
+{{- with .Merged}}
+<p>Each environment's verdicts stand on its own records: nothing is averaged across machines.</p>
+<table>
+<thead><tr><th>experiment</th>{{range .Environments}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr><td>{{.Name}}</td>{{range .Verdicts}}<td>{{if .}}<span class="outcome {{outcomeClass .}}">{{.}}</span>{{else}}<span class="muted">not run</span>{{end}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+</table>
+{{- else}}
 <table>
 <thead><tr><th>experiment</th><th>verdict</th><th>trials</th><th>took</th><th>run</th></tr></thead>
 <tbody>
@@ -130,6 +141,7 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 {{- end}}
 </tbody>
 </table>
+{{- end}}
 </section>
 {{- with .Reference}}
 <section id="reference">

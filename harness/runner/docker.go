@@ -5,9 +5,11 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
@@ -48,13 +50,68 @@ func configure() {
 }
 
 // dockerClient returns a client for the engine testcontainers would use.
+// An explicit DOCKER_HOST is that engine or an error naming it: left alone,
+// testcontainers would try its other ways to find an engine and fall back
+// to the local socket, and a run meant for a remote engine would silently
+// run here.
 func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 	configure()
+	if err := reachDockerHost(ctx); err != nil {
+		return nil, err
+	}
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("connect to docker: %w", err)
 	}
 	return cli, nil
+}
+
+// Ping checks that the engine answers, before a run starts anything: a
+// failure is one line that names the engine and what to do.
+func Ping(ctx context.Context) error {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
+		return fmt.Errorf("the Docker engine at %s does not answer (start Docker, or point DOCKER_HOST at an engine): %w",
+			cli.DaemonHost(), rootCause(err))
+	}
+	return nil
+}
+
+// reachDockerHost pings the engine $DOCKER_HOST names, if it names one.
+func reachDockerHost(ctx context.Context) error {
+	host := os.Getenv("DOCKER_HOST")
+	if host == "" {
+		return nil
+	}
+	cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return fmt.Errorf("DOCKER_HOST=%s: %w", host, err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
+		return fmt.Errorf("DOCKER_HOST=%s does not answer (unset it to use the local engine): %w", host, rootCause(err))
+	}
+	return nil
+}
+
+// rootCause is the innermost error: a failed dial says "connection
+// refused" after three layers of URL and operation.
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // Engine describes the Docker engine and the kernel it runs on: part of the

@@ -64,6 +64,9 @@ func Run(ctx context.Context, e experiment.Experiment, env experiment.Environmen
 			}
 			t := runTrial(ctx, e, arm, n, o.RunID)
 			rec.Trials = append(rec.Trials, t)
+			if rec.Environment.CPUModel == "" && t.Start != nil {
+				rec.Environment.CPUModel = t.Start.CPUModel
+			}
 			if o.Progress != nil {
 				p := Progress{Experiment: e.Name, Arm: arm.Name, Trial: n, Done: len(rec.Trials), Total: total, Ended: true}
 				if t.Error != "" {

@@ -15,6 +15,8 @@ func runCleanup(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	n, err := runner.Cleanup(ctx, *run)
-	fmt.Fprintf(stdout, "removed %d containers\n", n)
+	if err == nil || n > 0 {
+		fmt.Fprintf(stdout, "removed %d containers\n", n)
+	}
 	return err
 }

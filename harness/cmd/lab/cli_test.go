@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -146,5 +147,32 @@ func TestRunExits(t *testing.T) {
 				t.Errorf("got %v, want an error saying %q", err, tt.has)
 			}
 		})
+	}
+}
+
+// TestRunExperimentsFromEnv: compose's lab service names its selection in
+// LAB_EXPERIMENTS; a name there is looked up like one on the command line.
+func TestRunExperimentsFromEnv(t *testing.T) {
+	t.Setenv(EnvExperiments, "zombies nope")
+	err := run(context.Background(), []string{"run", "--no-build"}, &strings.Builder{})
+	if err == nil || !strings.Contains(err.Error(), `no experiment "nope"`) {
+		t.Errorf("got %v, want the unknown name from %s refused", err, EnvExperiments)
+	}
+}
+
+// TestRunRefusesUnreachableDockerHost: an explicit DOCKER_HOST that does
+// not answer is one line naming it, not a silent fall back to the local
+// engine.
+func TestRunRefusesUnreachableDockerHost(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := "tcp://" + ln.Addr().String()
+	ln.Close() // nobody listens there now
+	t.Setenv("DOCKER_HOST", host)
+	err = run(context.Background(), []string{"run", "--no-build", "zombies"}, &strings.Builder{})
+	if err == nil || !strings.Contains(err.Error(), "DOCKER_HOST="+host) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("got %v, want one line naming DOCKER_HOST=%s", err, host)
 	}
 }

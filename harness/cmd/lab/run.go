@@ -26,6 +26,10 @@ const (
 	ReferenceDir = "reference"
 )
 
+// EnvExperiments names the experiments `lab run` runs when its command
+// line names none ("hello zombies"); empty or unset: all of them.
+const EnvExperiments = "LAB_EXPERIMENTS"
+
 // resultsDir is the repository's results/ when the working directory is in
 // the repository, else ./results.
 func resultsDir() string {
@@ -72,12 +76,20 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	if *trials < 0 {
 		return fmt.Errorf("--trials %d: must be 0 (each experiment's own) or more", *trials)
 	}
+	if len(rest) == 0 {
+		// Compose passes a selection this way: its command cannot take
+		// a variable number of words.
+		rest = strings.Fields(os.Getenv(EnvExperiments))
+	}
 	exps, err := selectExperiments(rest, presets)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
 		*out = resultsDir()
+	}
+	if err := runner.Ping(ctx); err != nil {
+		return err
 	}
 	if !*noBuild {
 		root, err := runner.FindRoot(".")
@@ -109,7 +121,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		})
 		if ctx.Err() != nil {
 			status.interrupted(e.Name)
-			if err := writeReport(*out, *reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
+			if _, err := writeReport(*out, *reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
 				return err
 			}
 			return fmt.Errorf("interrupted during %s: the %d finished experiments are in %s", e.Name, len(recs), *out)
@@ -126,7 +138,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		recs = append(recs, rec)
 		status.end(rec, path)
 	}
-	if err := writeReport(*out, *reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
+	if _, err := writeReport(*out, *reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
 		return err
 	}
 	printVerdicts(stdout, recs)
@@ -218,42 +230,84 @@ func printVerdicts(w io.Writer, recs []experiment.Record) {
 
 func runReport(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("report")
-	dir := fs.String("dir", "", "folder of the JSON records; REPORT.md is written there (default: results/ of the repository, else ./results)")
+	dir := fs.String("dir", "", "folder of the JSON records; REPORT.md and index.html are written there (default: results/ of the repository, else ./results)")
 	reference := fs.String("reference", referenceDir(), "records to set these beside (\"\": none)")
-	if err := parseFlags(fs, args); err != nil {
+	merge := fs.Bool("merge", false, "merge the records of the folders named after the flags (a CI matrix's cells) into --dir, each environment's verdicts side by side")
+	strict := fs.Bool("strict", false, "exit non-zero unless every record drawn is reproduced")
+	rest, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
 	if *dir == "" {
 		*dir = resultsDir()
 	}
-	if err := writeReport(*dir, *reference); err != nil {
+	var recs []experiment.Record
+	switch {
+	case *merge && len(rest) == 0:
+		fmt.Fprintln(os.Stderr, "usage: lab report --merge [--dir OUT] DIR...")
+		return errUsage
+	case *merge:
+		recs, err = mergeReport(*dir, rest)
+	case len(rest) > 0:
+		fmt.Fprintf(os.Stderr, "lab: unexpected arguments: %s (--merge takes folders)\n", strings.Join(rest, " "))
+		return errUsage
+	default:
+		recs, err = writeReport(*dir, *reference)
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "wrote", filepath.Join(*dir, "REPORT.md"), "and", filepath.Join(*dir, "index.html"))
+	if *strict {
+		return exitStatus(recs, nil, true)
+	}
 	return nil
+}
+
+// mergeReport reads the records of every folder in dirs and writes the
+// merged REPORT.md and index.html into out.
+func mergeReport(out string, dirs []string) ([]experiment.Record, error) {
+	var recs []experiment.Record
+	for _, d := range dirs {
+		got, skipped, err := report.Read(d)
+		for _, s := range skipped {
+			fmt.Fprintf(os.Stderr, "lab: skipped %s: %s\n", s.Path, s.Reason)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("merge %s: %w", d, err)
+		}
+		recs = append(recs, got...)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	if err := report.WriteReport(filepath.Join(out, "REPORT.md"), report.MergedMarkdown(recs)); err != nil {
+		return nil, err
+	}
+	return recs, report.WriteReport(filepath.Join(out, "index.html"), report.MergedHTML(recs))
 }
 
 // writeReport redraws dir/REPORT.md and dir/index.html from every record in dir, beside the
 // records in reference unless that is dir itself or holds none. Files that
 // are not records are reported on stderr and skipped.
-func writeReport(dir, reference string) error {
+func writeReport(dir, reference string) ([]experiment.Record, error) {
 	recs, skipped, err := report.Read(dir)
 	for _, s := range skipped {
 		fmt.Fprintf(os.Stderr, "lab: skipped %s: %s\n", s.Path, s.Reason)
 	}
 	if errors.Is(err, report.ErrNoRecords) {
-		return fmt.Errorf("nothing to draw: %w (lab run writes them)", err)
+		return nil, fmt.Errorf("nothing to draw: %w (lab run writes them)", err)
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	var ref []experiment.Record
 	if reference != "" && !sameDir(dir, reference) {
 		ref, _, _ = report.Read(reference) // no reference: no comparison
 	}
 	if err := report.WriteReport(filepath.Join(dir, "REPORT.md"), report.Markdown(recs, ref)); err != nil {
-		return err
+		return nil, err
 	}
-	return report.WriteReport(filepath.Join(dir, "index.html"), report.HTML(recs, ref))
+	return recs, report.WriteReport(filepath.Join(dir, "index.html"), report.HTML(recs, ref))
 }
 
 // sameDir says whether a and b name the same folder.
