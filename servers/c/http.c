@@ -167,6 +167,7 @@ static void token_end(struct http_parser *p) {
     } else {
         p->codings++;
         if (token_is(p, "chunked")) p->chunked++;
+        p->te = token_is(p, "chunked") ? 2 : 1;
     }
     p->token_len = 0;
 }
@@ -220,6 +221,7 @@ static void field_name_end(struct http_parser *p) {
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strlen(known[i].name) == p->name_len && memcmp(known[i].name, p->name, p->name_len) == 0)
             p->field = known[i].field;
+    if (p->field == F_CODING && !p->te) p->te = 1; /* present, even if empty */
     p->value_state = 0;
     p->token_len = 0;
     p->number = 0;
@@ -233,9 +235,12 @@ static int head_end(struct http_parser *p) {
     if (p->hosts > 1 || (r->minor == 1 && p->hosts == 0)) return HTTP_BAD_REQUEST;
     if (p->length_bad) return HTTP_BAD_REQUEST;
     /* RFC 9112 6.1: both is how requests are smuggled; we may reject it. */
-    if (p->codings && p->lengths) return HTTP_BAD_REQUEST;
+    if (p->te && p->lengths) return HTTP_BAD_REQUEST;
     r->keep_alive = r->minor == 1 ? !p->conn_close : p->conn_keep_alive && !p->conn_close;
-    if (p->codings) {
+    if (p->te) {
+        /* RFC 9112 6.3: a request whose last coding is not chunked (an empty
+         * list has none) has no length we can find: 400, not 501. */
+        if (p->te != 2) return HTTP_BAD_REQUEST;
         if (p->codings > p->chunked) return HTTP_NOT_IMPLEMENTED; /* gzip, br, ... */
         if (p->chunked > 1) return HTTP_BAD_REQUEST;             /* chunked twice */
         if (r->minor == 0) r->keep_alive = 0; /* RFC 9112 6.1: faulty framing in 1.0 */

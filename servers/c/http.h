@@ -82,6 +82,7 @@ struct http_parser {
     int length_bad;
     uint64_t length;
     int codings;       /* Transfer-Encoding list members */
+    int te;            /* Transfer-Encoding: 0 none, 1 seen, 2 its last member is "chunked" */
     int chunked;       /* ... of which "chunked" */
     int conn_close;
     int conn_keep_alive;

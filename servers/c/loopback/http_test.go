@@ -292,7 +292,9 @@ var conformance = []exchange{
 	{"DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n", 405, false, false},                                                         // a known method we do not allow
 	{"get /hello HTTP/1.1\r\nHost: x\r\n\r\n", 501, false, true},                                                             // methods are case-sensitive
 	{"BREW /hello HTTP/1.1\r\nHost: x\r\n\r\n", 501, false, true},                                                            // an unknown method
-	{"GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, false, true},                                  // a coding we do not know
+	{"GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400, false, true},                                  // chunked is not the last coding: no length (RFC 9112 6.3)
+	{"GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501, false, true},                // a coding we do not know, chunked last
+	{"GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\nContent-Length: 3\r\n\r\nabc", 400, false, true},              // an empty coding list is no length (the fuzzer's find)
 	{"GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", 505, false, true},                                                             // HTTP/2 in an HTTP/1 line
 	{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, false, true},                                                                   // HTTP/2's connection preface
 	{"GET /hello\r\n\r\n", 400, false, true},                                                                                 // HTTP/0.9: no version

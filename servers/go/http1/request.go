@@ -184,6 +184,7 @@ func notScheme(r rune) bool { return r >= 0x80 || class[r]&schemeChar == 0 }
 // and how a body follows, in the C parser's order.
 func (h *head) readFields(br *bufio.Reader) error {
 	var hosts, lengths, codings, chunked int
+	var te, lastChunked bool // a Transfer-Encoding field; its last member is chunked
 	var lengthBad, close, keepAlive bool
 	for fields := 1; ; fields++ {
 		budget := MaxHeaderBytes - h.fieldBytes
@@ -221,9 +222,12 @@ func (h *head) readFields(br *bufio.Reader) error {
 			h.length = n
 			lengths++
 		case "Transfer-Encoding":
+			te = true // present, even with an empty list
+			lastChunked = false
 			for _, c := range listMembers(value) {
 				codings++
-				if c == "chunked" {
+				lastChunked = c == "chunked"
+				if lastChunked {
 					chunked++
 				}
 			}
@@ -242,11 +246,16 @@ func (h *head) readFields(br *bufio.Reader) error {
 	if hosts > 1 || (h.minor == 1 && hosts == 0) || lengthBad {
 		return refuse(http.StatusBadRequest)
 	}
-	if codings > 0 && lengths > 0 {
+	if te && lengths > 0 {
 		return refuse(http.StatusBadRequest) // RFC 9112 §6.1: how requests are smuggled
 	}
 	h.keepAlive = !close && (h.minor == 1 || keepAlive)
-	if codings > 0 {
+	if te {
+		if !lastChunked {
+			// RFC 9112 §6.3: the last coding is not chunked (an empty list
+			// has none): the body's length cannot be known.
+			return refuse(http.StatusBadRequest)
+		}
 		if codings > chunked {
 			return refuse(http.StatusNotImplemented) // gzip, br, ...: nothing we decode
 		}
