@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,10 @@ type Sample struct {
 	// RSS sums the resident memory of those processes, in bytes.
 	RSS       int64 `json:"rss"`
 	HostTasks int   `json:"host_tasks"`
+	// HostFiles is the host's open file handles (/proc/sys/fs/file-nr,
+	// which no namespace confines): whether a descriptor storm stayed
+	// inside its containers' limits.
+	HostFiles int `json:"host_files"`
 	// Cgroup is the specimen's cgroup, read through the server's root;
 	// nil when it cannot be read (the server is gone, or no cgroup fs).
 	Cgroup *Cgroup `json:"cgroup,omitempty"`
@@ -59,6 +64,11 @@ func TakeSample(root, comm string) Sample {
 	snap := Snapshot{Processes: procs}
 	if b, err := os.ReadFile(filepath.Join(root, "loadavg")); err == nil {
 		s.HostTasks = parseLoadavgTasks(b)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "sys", "fs", "file-nr")); err == nil {
+		if f := strings.Fields(string(b)); len(f) > 0 {
+			s.HostFiles, _ = strconv.Atoi(f[0])
+		}
 	}
 	srv, ok := snap.Server(comm)
 	if !ok {

@@ -12,6 +12,7 @@ import (
 func TestTakeSample(t *testing.T) {
 	root := fakeProc(t)
 	write(t, filepath.Join(root, "loadavg"), "0.10 0.20 0.30 2/345 6789\n")
+	write(t, filepath.Join(root, "sys", "fs", "file-nr"), "2208\t0\t9223372036854775807\n")
 	cg := copyTree(t, "testdata/cgroup/v1")
 	if err := os.MkdirAll(filepath.Join(root, "7", "root", "sys", "fs"), 0o755); err != nil {
 		t.Fatal(err)
@@ -26,9 +27,9 @@ func TestTakeSample(t *testing.T) {
 		want Sample
 	}{
 		// the forking server, its live child and its two zombies
-		{"forking", "forking", Sample{Server: 7, Processes: 4, Zombies: 2, Threads: 4, FDs: 5, RSS: 4 * 181 * page, HostTasks: 345}},
-		// no server of that name: only the host's count
-		{"absent", "iterative", Sample{FDs: -1, HostTasks: 345}},
+		{"forking", "forking", Sample{Server: 7, Processes: 4, Zombies: 2, Threads: 4, FDs: 5, RSS: 4 * 181 * page, HostTasks: 345, HostFiles: 2208}},
+		// no server of that name: only the host's counts
+		{"absent", "iterative", Sample{FDs: -1, HostTasks: 345, HostFiles: 2208}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

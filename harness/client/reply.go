@@ -77,11 +77,15 @@ func Complete(raw []byte) bool {
 		if !ok {
 			continue
 		}
-		switch strings.ToLower(strings.TrimSpace(k)) {
-		case "content-length":
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			return err == nil && len(body) >= n
-		case "transfer-encoding":
+		// Canonical as ParseReply reads names: ASCII only, where ToLower
+		// would take "Transfer-Encodİng" for "transfer-encoding".
+		switch textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k)) {
+		case "Content-Length":
+			v = strings.TrimSpace(v)
+			n, err := strconv.Atoi(v)
+			// Digits only: Atoi also takes "-1" and "+2".
+			return err == nil && v != "" && v[0] >= '0' && v[0] <= '9' && len(body) >= n
+		case "Transfer-Encoding":
 			if strings.EqualFold(strings.TrimSpace(v), "chunked") {
 				return bytes.HasSuffix(body, []byte("0\r\n\r\n"))
 			}

@@ -186,6 +186,11 @@ func TestComplete(t *testing.T) {
 		{"chunked open", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", false},
 		// a length that is not a number
 		{"bad length", "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", false},
+		// signs are no digits: a negative length is no length
+		{"negative length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", false},
+		{"plus length", "HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\nab", false},
+		// a name that only Unicode case folding makes Transfer-Encoding is another name
+		{"unicode name", "HTTP/1.1 200 OK\r\nTransfer-Encod\u0130ng: chunked\r\n\r\n0\r\n\r\n", false},
 		// nothing yet
 		{"empty", "", false},
 	}

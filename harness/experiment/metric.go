@@ -54,6 +54,8 @@ var metrics = map[string]metric{
 	"host_tasks_growth": {hostTasksGrowth, "host-wide tasks at the last probe minus at start"},
 	"host_tasks_peak_growth": {hostTasksPeakGrowth,
 		"host-wide tasks at their peak over the samples minus at start"},
+	"host_files_peak_growth": {hostFilesPeakGrowth,
+		"host-wide open file handles at their peak over the samples minus at the first sample"},
 }
 
 // MetricDoc returns what a metric measures.

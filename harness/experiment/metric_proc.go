@@ -166,3 +166,23 @@ func hostTasksPeakGrowth(t Trial, _ string) (float64, error) {
 	}
 	return float64(peak - t.Start.HostTasks), nil
 }
+
+// hostFilesPeakGrowth is how far the host's open file handles rose over the
+// trial's first sample, at their peak: a descriptor storm's footprint on the
+// whole machine.
+func hostFilesPeakGrowth(t Trial, _ string) (float64, error) {
+	first, peak := 0, 0
+	for _, s := range t.Samples {
+		if s.HostFiles == 0 {
+			continue
+		}
+		if first == 0 {
+			first = s.HostFiles
+		}
+		peak = max(peak, s.HostFiles)
+	}
+	if first == 0 {
+		return 0, errors.New("no sample read the host's file handles")
+	}
+	return float64(peak - first), nil
+}

@@ -145,6 +145,9 @@ func TestMetrics(t *testing.T) {
 		{"fds_growth", "", forking.samples(SeriesFDs, -1, -1), noValue},
 		{"host_tasks_peak_growth", "", forking.samples(SeriesHostTasks, startTasks, startTasks+300, startTasks+2), 300},
 		{"host_tasks_peak_growth", "", forking, noValue},
+		// the host's open files at their peak, over the first sample
+		{"host_files_peak_growth", "", forking.samples(SeriesFDs, 4, 4), 0},
+		{"host_files_peak_growth", "", forking, noValue},
 		{"host_tasks_peak_growth", "", noStart.samples(SeriesHostTasks, 500), noValue},
 		// Children that are not zombies, at the probe of that label.
 		{"live_children", "during", forking.probeAt("during", true), 0},

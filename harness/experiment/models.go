@@ -124,6 +124,10 @@ func idleConnections() Experiment {
 		c.Step = "probe"
 		return c
 	}
+	var bounds []Check
+	for _, a := range []string{"epoll", "goroutines", "forking", "threads", "select"} {
+		bounds = append(bounds, hostBounds(a, limits, n+1)...)
+	}
 	return Experiment{
 		Name:  "idle-connections",
 		Title: "C10K: ten thousand idle keep-alive connections",
@@ -142,7 +146,7 @@ func idleConnections() Experiment {
 			arm("threads", "threads", uid("threads")),
 			arm("select", "select", uid("select")),
 		},
-		Checks: []Check{
+		Checks: append([]Check{
 			held("epoll", "==", n, "every connection is held"),
 			check("epoll", "processes", holding, "==", 1, "in one process"),
 			probeAnswered("epoll"),
@@ -159,7 +163,7 @@ func idleConnections() Experiment {
 			check("select", "log_contains", "FD_SETSIZE", "==", 1, "descriptors from 1024 on are refused, logged"),
 			held("select", ">=", 1000, "holding the connections below FD_SETSIZE"),
 			held("select", "<", 1024, "and none past it"),
-		},
+		}, bounds...),
 	}
 }
 

@@ -45,13 +45,17 @@ func init() {
 	predicted["idle-connections"] = func(e Experiment) []Trial {
 		held := func(n int) client.Summary { return client.Summary{Total: 10000, Connected: 10000, KeptOpen: n} }
 		probe := conns(client.Replied, 2*time.Millisecond)
+		// The host's tasks and files rise, within the limits.
+		host := func(f fakeTrial, tasks int) fakeTrial {
+			return f.samples(SeriesHostTasks, startTasks, startTasks+tasks, startTasks+2)
+		}
 		return []Trial{
-			observe(e, "epoll", 1).summary(held(10000)).probeAt("holding", false).clients("probe", probe...).rssSamples(1, 60).Trial,
-			observe(e, "goroutines", 1).summary(held(10000)).probeAt("holding", false).clients("probe", probe...).rssSamples(2, 90).Trial,
-			observe(e, "forking", 1).reaped(1023, 0).logs("fork: EAGAIN (Resource temporarily unavailable)").exited(1).
-				summary(held(0)).Trial,
-			observe(e, "threads", 1).logs("pthread_create: EAGAIN (Resource temporarily unavailable)").summary(held(1021)).Trial,
-			observe(e, "select", 1).logs("select: fd=1024 >= FD_SETSIZE=1024: refused count=1").summary(held(1020)).Trial,
+			host(observe(e, "epoll", 1).summary(held(10000)).probeAt("holding", false).clients("probe", probe...).rssSamples(1, 60), 3).Trial,
+			host(observe(e, "goroutines", 1).summary(held(10000)).probeAt("holding", false).clients("probe", probe...).rssSamples(2, 90), 8).Trial,
+			host(observe(e, "forking", 1).reaped(1023, 0).logs("fork: EAGAIN (Resource temporarily unavailable)").exited(1).
+				summary(held(0)), 1023).Trial,
+			host(observe(e, "threads", 1).logs("pthread_create: EAGAIN (Resource temporarily unavailable)").summary(held(1021)), 1022).Trial,
+			host(observe(e, "select", 1).logs("select: fd=1024 >= FD_SETSIZE=1024: refused count=1").summary(held(1020)), 1).Trial,
 		}
 	}
 	predicted["blocking-loop"] = func(e Experiment) []Trial {

@@ -17,6 +17,8 @@ const (
 	childPID  = 100
 	// startTasks is the host's task count at every fake start probe.
 	startTasks = 168
+	// startFiles is the host's open file handles in every fake sample.
+	startFiles = 2208
 )
 
 // fakeTrial builds a Trial the way the runner records one, a step at a time.
@@ -69,7 +71,8 @@ func observe(e Experiment, arm string, n int) fakeTrial {
 func (f fakeTrial) samples(series string, values ...int) fakeTrial {
 	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 	for i, v := range values {
-		s := agent.Sample{Taken: t0.Add(time.Duration(i) * 100 * time.Millisecond), Server: serverPID, FDs: 4, HostTasks: startTasks}
+		s := agent.Sample{Taken: t0.Add(time.Duration(i) * 100 * time.Millisecond), Server: serverPID, FDs: 4,
+			HostTasks: startTasks, HostFiles: startFiles}
 		switch series {
 		case SeriesFDs:
 			s.FDs = v

@@ -270,6 +270,7 @@ func fdExhaustion() Experiment {
 	steps := []Step{clients("300 clients over 1 s", 300, time.Second, 10*time.Second), wait(500 * time.Millisecond), probe("after")}
 	// The same flags for both, but the lesson's: 3d keeps the client fd.
 	same := args("webserver3c", 0)
+	bounds := append(hostBounds("3d", lim, 300), hostBounds("3c", lim, 300)...)
 	return Experiment{
 		Name:  "fd-exhaustion",
 		Title: "Descriptors the parent never closes run out: EMFILE",
@@ -286,14 +287,31 @@ func fdExhaustion() Experiment {
 			{Name: "3d", Preset: "webserver3d", Args: append(same[:len(same):len(same)], "--keep-client-fd"), Steps: steps},
 			{Name: "3c", Preset: "webserver3c", Args: same, Limits: &lim, Steps: steps},
 		},
-		Checks: append(diesWith("3d", "accept", catalogue.EMFILE),
+		Checks: append(append(diesWith("3d", "accept", catalogue.EMFILE),
 			check("3d", "emfile_margin", "", ">=", -1, "accepts = nofile - descriptors at start, within 1"),
 			check("3d", "emfile_margin", "", "<=", 1, "accepts = nofile - descriptors at start, within 1"),
 			check("3d", "fds_growth", "", ">=", 100, "the parent's descriptors climb with the clients (sampled every 100 ms)"),
 			check("3c", "running", "", "==", 1, "closing its copy, the parent never runs out"),
 			check("3c", "outcome", "replied", "==", 300, "every client is served"),
 			check("3c", "fds_growth", "", "<=", 2, "the parent's descriptors stay flat"),
-		),
+		), bounds...),
+	}
+}
+
+// hostSlack is what else may start or open on the host during a trial: the
+// agent's probes, the engine's own work.
+const hostSlack = 100
+
+// hostBounds checks that a storm stayed inside the limits pinned on it: the
+// host's task count rose by no more than the specimen's pids limit, and its
+// open files by no more than the specimen's nofile and the clients'
+// connections, each with hostSlack to spare.
+func hostBounds(arm string, l catalogue.Limits, connections int) []Check {
+	return []Check{
+		check(arm, "host_tasks_peak_growth", "", "<=", float64(l.Pids+hostSlack),
+			fmt.Sprintf("the host's tasks rose by at most the pids limit (%d) and %d", l.Pids, hostSlack)),
+		check(arm, "host_files_peak_growth", "", "<=", float64(l.NoFile+int64(connections)+hostSlack),
+			fmt.Sprintf("the host's open files rose by at most nofile (%d), the %d client connections and %d", l.NoFile, connections, hostSlack)),
 	}
 }
 

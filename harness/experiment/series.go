@@ -24,6 +24,7 @@ const (
 	SeriesCPUUser   = "cpu_user_pct"
 	SeriesCPUSystem = "cpu_system_pct"
 	SeriesHostTasks = "host_tasks"
+	SeriesHostFiles = "host_files"
 )
 
 // Timeline returns the named series from a trial's samples; samples that
@@ -61,6 +62,8 @@ func sampleValue(ss []agent.Sample, i int, series string) (float64, bool) {
 		return float64(s.RSS) / mib, alive
 	case SeriesHostTasks:
 		return float64(s.HostTasks), s.HostTasks > 0
+	case SeriesHostFiles:
+		return float64(s.HostFiles), s.HostFiles > 0
 	case SeriesMemory:
 		if s.Cgroup == nil {
 			return 0, false
