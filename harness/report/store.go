@@ -55,6 +55,9 @@ func writeAtomic(path string, b []byte) error {
 	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
+		if errors.Is(err, syscall.ENOSPC) {
+			return fmt.Errorf("write %s: the disk is full (free some space, or write elsewhere with --out): %w", path, syscall.ENOSPC)
+		}
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -233,3 +236,38 @@ func dirNames(t *testing.T, dir string) []string {
 
 // started is when every test record was made.
 var started = time.Date(2026, 11, 26, 2, 41, 0, 0, time.UTC)
+
+// TestWriteDiskFull writes a record onto a filesystem too small for it: one
+// line that says the disk is full and what to do, the older record intact,
+// and no half-written file left. It needs root to mount a small tmpfs.
+func TestWriteDiskFull(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("mount a tmpfs: %v: %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	small := zombiesRecord(t)
+	small.Trials = nil
+	if _, err := Write(dir, small); err != nil {
+		t.Fatalf("a small record: %v", err)
+	}
+	big := zombiesRecord(t)
+	big.Trials[0].Logs = make([]string, 20000) // some 200 KB of JSON: more than the disk holds
+	for i := range big.Trials[0].Logs {
+		big.Trials[0].Logs[i] = "accept fd=4"
+	}
+	_, err := Write(dir, big)
+	if err == nil || !strings.Contains(err.Error(), "the disk is full") || !errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("got %v, want one line saying the disk is full", err)
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"zombies.json"}) {
+		t.Errorf("left %v, want the older record only", names)
+	}
+	recs, _, err := Read(dir)
+	if err != nil || len(recs) != 1 || len(recs[0].Trials) != 0 {
+		t.Errorf("the older record: %d records, %v; want it whole", len(recs), err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
@@ -85,7 +86,7 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		testcontainers.WithWaitStrategy(wait.ForLog(AgentReady).WithStartupTimeout(o.StartTimeout)),
 	)
 	if err != nil {
-		return l, fmt.Errorf("start agent for %s: %w", p.Name, err)
+		return l, fmt.Errorf("start agent for %s: %w", p.Name, explain(err))
 	}
 	ns := "container:" + l.Agent.GetContainerID()
 	l.Container, err = testcontainers.Run(ctx, spec.Image(), quiet,
@@ -104,9 +105,19 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		testcontainers.WithWaitStrategy(wait.ForLog(catalogue.LogListening).WithStartupTimeout(o.StartTimeout)),
 	)
 	if err != nil {
-		return l, fmt.Errorf("start %s: %w", p.Name, err)
+		return l, fmt.Errorf("start %s: %w", p.Name, explain(err))
 	}
 	return l, nil
+}
+
+// explain says what to do about the engine's refusals a user can fix: a
+// name taken (by a container an interrupted run left) reads as one line
+// with the fix, not the engine's paragraph.
+func explain(err error) error {
+	if err != nil && strings.Contains(err.Error(), "is already in use by container") {
+		return fmt.Errorf("a container of that name exists already, from a run that was killed? (lab cleanup removes the lab's leftovers): %w", errdefs.ErrConflict)
+	}
+	return err
 }
 
 // containerName makes s a valid container name: [a-zA-Z0-9][a-zA-Z0-9_.-]*,

@@ -63,6 +63,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	reference := fs.String("reference", referenceDir(), "records to set this run beside in REPORT.md (\"\": none)")
 	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced")
 	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
+	resume := fs.Bool("resume", false, "skip the experiments whose complete record is already in --out (after an interrupted run)")
 	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
 	list := fs.Bool("list", false, "list the experiments and exit")
 	runID := fs.String("run-id", fmt.Sprintf("run-%d", time.Now().UnixNano()), "label for this run's containers (lab cleanup --run ID)")
@@ -111,11 +112,25 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}()
 	env := trial.DescribeEnvironment(ctx, commit())
+	done := map[string]experiment.Record{}
+	if *resume {
+		have, _, _ := report.Read(*out) // none yet: nothing to skip
+		for _, r := range have {
+			if !r.Partial() {
+				done[r.Experiment.Name] = r
+			}
+		}
+	}
 	status := newStatus(os.Stderr, len(exps))
 	var recs []experiment.Record
 	var failed []string
 	for i, e := range exps {
 		status.begin(i, e.Name)
+		if r, ok := done[e.Name]; ok && len(presets) == 0 {
+			status.skipped(r)
+			recs = append(recs, r)
+			continue
+		}
 		rec, err := trial.Run(ctx, e, env, trial.Options{
 			RunID: *runID, Trials: *trials, Presets: presets, Progress: status.progress,
 		})

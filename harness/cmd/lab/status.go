@@ -60,6 +60,11 @@ func (s *status) end(rec experiment.Record, path string) {
 		time.Since(s.started).Round(time.Second), path))
 }
 
+func (s *status) skipped(rec experiment.Record) {
+	s.finish(fmt.Sprintf("- [%d/%d] %-19s %s, kept from %s (--resume)", s.index, s.total, s.name, rec.Verdict.Outcome,
+		rec.Started.Format("2006-01-02 15:04")))
+}
+
 func (s *status) failed(name string, err error) {
 	s.finish(fmt.Sprintf("! [%d/%d] %-19s could not run: %v", s.index, s.total, name, err))
 }
