@@ -30,6 +30,12 @@ type Process struct {
 	// them in /proc/<pid>/limits (-1: unlimited or unread).
 	NoFile int64 `json:"nofile"`
 	NProc  int64 `json:"nproc"`
+	// CapEff is the effective capability set, hex as /proc/<pid>/status
+	// writes it ("0000000000000000": none); "" where unread.
+	CapEff string `json:"cap_eff,omitempty"`
+	// NoNewPrivs says whether the process can never gain privileges
+	// (prctl PR_SET_NO_NEW_PRIVS, Docker's no-new-privileges).
+	NoNewPrivs bool `json:"no_new_privs,omitempty"`
 	// RSS is the resident set in bytes (0 for a zombie).
 	RSS int64 `json:"rss"`
 	// Cmdline is the command line, arguments joined by spaces, as ps shows
@@ -162,6 +168,8 @@ func readProcess(dir string, pid int, sockets bool) (Process, error) {
 	}
 	if status, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {
 		p.UID = parseUID(status)
+		p.CapEff = statusField(status, "CapEff")
+		p.NoNewPrivs = statusField(status, "NoNewPrivs") == "1"
 	}
 	if fds, err := os.ReadDir(filepath.Join(dir, "fd")); err == nil {
 		p.FDs = len(fds)
@@ -246,6 +254,17 @@ func parseUID(b []byte) int {
 		}
 	}
 	return -1
+}
+
+// statusField returns the value of a "Name:\tvalue" line of
+// /proc/<pid>/status, or "".
+func statusField(b []byte, name string) string {
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, name+":"); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
 }
 
 // Children returns the processes whose parent is pid.

@@ -27,9 +27,11 @@ func statLine(p Process) string {
 // statusFile renders the part of /proc/<pid>/status the agent reads, and
 // some that it must skip.
 func statusFile(p Process) string {
+	nnp := map[bool]int{true: 1}[p.NoNewPrivs]
 	return fmt.Sprintf("Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n"+
-		"TracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nThreads:\t%d\n",
-		p.Comm, p.State, p.PID, p.PID, p.PPID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.Threads)
+		"TracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\nThreads:\t%d\n"+
+		"CapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\nNoNewPrivs:\t%d\n",
+		p.Comm, p.State, p.PID, p.PID, p.PPID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.UID, p.Threads, p.CapEff, p.CapEff, nnp)
 }
 
 // limitsFile renders /proc/<pid>/limits; NProc 0 stands for "unlimited".
@@ -96,9 +98,10 @@ func write(t *testing.T, path, content string) {
 // holds spaces and parentheses. PIDs sort differently as strings (10, 100,
 // 12, 7...) than as numbers.
 var fakeTasks = []fakeTask{
-	{Process: Process{PID: 1, PPID: 0, Comm: "lab", State: "S", UID: 0, Threads: 5, FDs: 4, NoFile: 1024, NProc: -1}},
+	{Process: Process{PID: 1, PPID: 0, Comm: "lab", State: "S", UID: 0, Threads: 5, FDs: 4, NoFile: 1024, NProc: -1, CapEff: "0000000000280004", NoNewPrivs: true}},
 	// The specimen: started into the namespace from outside, so PPID 0.
 	{Process: Process{PID: 7, PPID: 0, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 5, NoFile: 256, NProc: 400,
+		CapEff: "0000000000000000", NoNewPrivs: true,
 		Cmdline: "/forking --backlog 5 --port 8888", Sockets: []uint64{41234, 41240}}},
 	{Process: Process{PID: 8, PPID: 7, Comm: "forking", State: "S", UID: 10005, Threads: 1, FDs: 3, NoFile: 1024, NProc: -1}},
 	{Process: Process{PID: 9, PPID: 7, Comm: "forking", State: "Z", UID: 10005, Threads: 1, FDs: -1, NoFile: -1, NProc: -1}},
