@@ -7,40 +7,38 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-// writeComparison sets a run beside the reference: per experiment, both
-// verdicts, whether they agree, and each check's values in both, so that a
-// reader sees at once where this machine departs from the lab's.
-func writeComparison(b *strings.Builder, recs, reference []experiment.Record) {
+// beside sets a run against the reference: verdict by verdict, and every
+// check's measured values in both. Markdown and HTML draw it.
+type beside struct {
+	Environment string
+	Verdicts    []besideVerdict
+	Checks      []besideCheck
+}
+
+type besideVerdict struct {
+	Name, Anchor    string
+	Run, Reference  experiment.Outcome // Reference "" when it has no record
+	Same, HasRecord bool
+}
+
+type besideCheck struct {
+	Experiment, Check, Run, Reference string
+}
+
+// newBeside works out the comparison of recs with reference.
+func newBeside(recs, reference []experiment.Record) *beside {
 	ref := map[string]experiment.Record{}
 	for _, r := range reference {
 		ref[r.Experiment.Name] = r
 	}
-	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
-	w("## Beside the reference run")
-	w("")
-	w("The reference is the run committed in results/reference/ (%s).", environmentLine(reference))
-	w("")
-	w("| experiment | this run | reference | same verdict |")
-	w("|---|---|---|---|")
+	b := &beside{Environment: environmentLine(reference)}
 	for _, r := range recs {
 		rr, ok := ref[r.Experiment.Name]
-		if !ok {
-			w("| %s | %s | (none) | - |", r.Experiment.Name, r.Verdict.Outcome)
-			continue
+		v := besideVerdict{Name: r.Experiment.Name, Anchor: anchor(r), Run: r.Verdict.Outcome, HasRecord: ok}
+		if ok {
+			v.Reference, v.Same = rr.Verdict.Outcome, rr.Verdict.Outcome == r.Verdict.Outcome
 		}
-		same := "yes"
-		if rr.Verdict.Outcome != r.Verdict.Outcome {
-			same = "**no**"
-		}
-		w("| %s | %s | %s | %s |", r.Experiment.Name, r.Verdict.Outcome, rr.Verdict.Outcome, same)
-	}
-	w("")
-	w("<details><summary>Key figures side by side: every check's measured values</summary>")
-	w("")
-	w("| experiment | check | this run | reference |")
-	w("|---|---|---|---|")
-	for _, r := range recs {
-		rr, ok := ref[r.Experiment.Name]
+		b.Verdicts = append(b.Verdicts, v)
 		if !ok {
 			continue
 		}
@@ -53,8 +51,41 @@ func writeComparison(b *strings.Builder, recs, reference []experiment.Record) {
 			if !ok {
 				other = "(not checked)"
 			}
-			w("| %s | `%s` | %s | %s |", r.Experiment.Name, cell(c.Check.String()), cell(measured(c.Values)), cell(other))
+			b.Checks = append(b.Checks, besideCheck{Experiment: r.Experiment.Name, Check: c.Check.String(),
+				Run: measured(c.Values), Reference: other})
 		}
+	}
+	return b
+}
+
+// writeComparison draws the comparison with the reference in Markdown, so
+// that a reader sees at once where this machine departs from the lab's.
+func writeComparison(b *strings.Builder, recs, reference []experiment.Record) {
+	bs := newBeside(recs, reference)
+	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
+	w("## Beside the reference run")
+	w("")
+	w("The reference is the run committed in results/reference/ (%s).", bs.Environment)
+	w("")
+	w("| experiment | this run | reference | same verdict |")
+	w("|---|---|---|---|")
+	for _, v := range bs.Verdicts {
+		switch {
+		case !v.HasRecord:
+			w("| %s | %s | (none) | - |", v.Name, v.Run)
+		case v.Same:
+			w("| %s | %s | %s | yes |", v.Name, v.Run, v.Reference)
+		default:
+			w("| %s | %s | %s | **no** |", v.Name, v.Run, v.Reference)
+		}
+	}
+	w("")
+	w("<details><summary>Key figures side by side: every check's measured values</summary>")
+	w("")
+	w("| experiment | check | this run | reference |")
+	w("|---|---|---|---|")
+	for _, c := range bs.Checks {
+		w("| %s | `%s` | %s | %s |", c.Experiment, cell(c.Check), cell(c.Run), cell(c.Reference))
 	}
 	w("")
 	w("</details>")

@@ -58,23 +58,6 @@ type verdictRow struct {
 	Run                 string
 }
 
-// beside sets the run against a reference, as writeComparison does.
-type beside struct {
-	Environment string
-	Verdicts    []besideVerdict
-	Checks      []besideCheck
-}
-
-type besideVerdict struct {
-	Name, Anchor    string
-	Run, Reference  experiment.Outcome // Reference "" when it has no record
-	Same, HasRecord bool
-}
-
-type besideCheck struct {
-	Experiment, Check, Run, Reference string
-}
-
 // htmlSection is one experiment.
 type htmlSection struct {
 	Anchor, Name, Title string
@@ -226,36 +209,4 @@ func drawFigures(prefix string, draw func() []chart) (out []htmlFigure) {
 		out = append(out, htmlFigure{ID: id, Title: c.title, Desc: c.desc, SVG: template.HTML(c.svg(id))})
 	}
 	return out
-}
-
-func newBeside(recs, reference []experiment.Record) *beside {
-	ref := map[string]experiment.Record{}
-	for _, r := range reference {
-		ref[r.Experiment.Name] = r
-	}
-	b := &beside{Environment: environmentLine(reference)}
-	for _, r := range recs {
-		rr, ok := ref[r.Experiment.Name]
-		v := besideVerdict{Name: r.Experiment.Name, Anchor: anchor(r), Run: r.Verdict.Outcome, HasRecord: ok}
-		if ok {
-			v.Reference, v.Same = rr.Verdict.Outcome, rr.Verdict.Outcome == r.Verdict.Outcome
-		}
-		b.Verdicts = append(b.Verdicts, v)
-		if !ok {
-			continue
-		}
-		theirs := map[string]string{}
-		for _, c := range rr.Checks {
-			theirs[c.Check.String()] = measured(c.Values)
-		}
-		for _, c := range r.Checks {
-			other, ok := theirs[c.Check.String()]
-			if !ok {
-				other = "(not checked)"
-			}
-			b.Checks = append(b.Checks, besideCheck{Experiment: r.Experiment.Name, Check: c.Check.String(),
-				Run: measured(c.Values), Reference: other})
-		}
-	}
-	return b
 }
