@@ -37,7 +37,7 @@ const (
 )
 
 func throughput() Experiment {
-	const d = 3 * time.Second
+	const d = 2 * time.Second
 	e := Experiment{
 		Name:  "throughput",
 		Title: "Throughput: requests per second and their cost, against concurrency, per model",
@@ -89,9 +89,9 @@ func latencyUnderLoad() Experiment {
 	const conns = 16
 	capacity := "capacity"
 	steps := []Step{
-		{Kind: StepLoad, Label: capacity, Load: &LoadStep{Connections: conns, Duration: 3 * time.Second}},
-		{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 5 * time.Second, RateOf: capacity, Fraction: 0.5}},
-		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 5 * time.Second, RateOf: capacity, Fraction: 0.9}},
+		{Kind: StepLoad, Label: capacity, Load: &LoadStep{Connections: conns, Duration: 2 * time.Second}},
+		{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 4 * time.Second, RateOf: capacity, Fraction: 0.5}},
+		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 4 * time.Second, RateOf: capacity, Fraction: 0.9}},
 	}
 	e := Experiment{
 		Name:  "latency-under-load",

@@ -38,7 +38,7 @@ func loadRow(label string, run *experiment.LoadRun) string {
 // throughputFigure tabulates each model's load runs against concurrency,
 // and where a model stopped, how its specimen ended.
 func throughputFigure(b *strings.Builder, r experiment.Record) {
-	b.WriteString("Specimen on CPU 0, load generator on CPU 1, 3 s per level. CPU per request is the specimen's cgroup's, over exactly the run.\n\n")
+	b.WriteString("Specimen on CPU 0, load generator on CPU 1, 2 s per level. CPU per request is the specimen's cgroup's, over exactly the run.\n\n")
 	b.WriteString("| model | connections | req/s | p50 ms | p99 ms | max ms | errors | CPU per request |\n|---|---|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
 		labels, runs := experiment.LoadRuns(t)
