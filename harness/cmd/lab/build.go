@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/runner"
@@ -13,6 +14,8 @@ import (
 func runBuild(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("build")
 	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
+	arch := fs.String("arch", "", "cross-compile for this CPU architecture ("+strings.Join(runner.Arches, ", ")+
+		") and tag serverlab/<target>:dev-<arch>; empty: the engine's own, tagged :dev, which the harness runs")
 	dir := fs.String("dir", ".", "the repository (Dockerfile and go.mod) or a folder inside it")
 	quiet := fs.Bool("q", false, "do not show the builder's output")
 	rest, err := parse(fs, args)
@@ -31,11 +34,11 @@ func runBuild(ctx context.Context, args []string, stdout io.Writer) error {
 	if *quiet {
 		log = io.Discard
 	}
-	if err := runner.Build(ctx, runner.BuildOptions{Dir: root, Builder: *builder, Targets: targets, Log: log}); err != nil {
+	if err := runner.Build(ctx, runner.BuildOptions{Dir: root, Builder: *builder, Arch: *arch, Targets: targets, Log: log}); err != nil {
 		return err
 	}
 	for _, t := range targets {
-		fmt.Fprintln(stdout, "built", catalogue.Image(t))
+		fmt.Fprintln(stdout, "built", runner.ImageFor(t, *arch))
 	}
 	return nil
 }
