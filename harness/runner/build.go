@@ -104,7 +104,7 @@ func Build(ctx context.Context, o BuildOptions) error {
 			if foreign && strings.Contains(err.Error(), "exec format error") {
 				err = fmt.Errorf("%w (running %s code here needs emulation: qemu-user-static and binfmt_misc, as scripts/arm64-check.sh sets up)", err, o.Arch)
 			}
-			return fmt.Errorf("build %s: %w", target, err)
+			return fmt.Errorf("build %s: %w", target, explainBuild(err, o))
 		}
 		if o.Arch != "" {
 			if err := settleArch(ctx, cli.Client, tag, o.Arch); err != nil {
@@ -308,6 +308,27 @@ func setArchitecture(ctx context.Context, cli *client.Client, ref, arch string) 
 
 // streamBuild copies the builder's JSON stream to log as text and returns
 // the error the stream reports, if any.
+// explainBuild says what to do about the build failures a user meets: a
+// base image that is neither here nor pullable (an offline machine), and a
+// step that failed, whose output the quiet build did not show.
+func explainBuild(err error, o BuildOptions) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "registry") || strings.Contains(msg, "pull access denied") || strings.Contains(msg, "manifest unknown"):
+		return fmt.Errorf("a base image (%s or %s) is not here and cannot be pulled; offline, make them with scripts/offline-builder.sh "+
+			"and set LAB_BUILDER=serverlab/builder:offline LAB_PYTHON_IMAGE=serverlab/python:offline: %s", o.Builder, o.Python, firstLine(msg))
+	case strings.Contains(msg, "returned a non-zero code"):
+		return fmt.Errorf("a build step failed (lab build %s shows its output): %s", strings.Join(o.Targets, " "), firstLine(msg))
+	}
+	return err
+}
+
+// firstLine is s up to its first line break.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
 func streamBuild(r io.Reader, log io.Writer) error {
 	dec := json.NewDecoder(r)
 	for {

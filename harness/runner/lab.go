@@ -70,7 +70,7 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		}
 		return testcontainers.WithName(containerName(o.Name + "-" + role))
 	}
-	if err := present(ctx, catalogue.Image(catalogue.AgentTarget), spec.Image()); err != nil {
+	if err := Present(ctx, catalogue.Image(catalogue.AgentTarget), spec.Image()); err != nil {
 		return l, err
 	}
 
@@ -235,10 +235,10 @@ func (l *Lab) Terminate(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// present fails with what to do when an image is missing: testcontainers
+// Present fails with what to do when an image is missing: testcontainers
 // would otherwise try to pull serverlab/* from a public registry, which
 // offline hangs and online fetches images the lab does not control.
-func present(ctx context.Context, images ...string) error {
+func Present(ctx context.Context, images ...string) error {
 	cli, err := dockerClient(ctx)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,5 +134,15 @@ func TestTerminateRemovesEverything(t *testing.T) {
 	_ = lab.Terminate(ctx)
 	if ids, err := runner.List(ctx, id); err != nil || len(ids) != 0 {
 		t.Errorf("after a failed start: got %d labelled containers (%v), want 0", len(ids), err)
+	}
+}
+
+// TestMissingImage: an image the lab has not built is one line that says
+// to build it, never a pull from a public registry.
+func TestMissingImage(t *testing.T) {
+	labtest.Docker(t)
+	err := runner.Present(context.Background(), "serverlab/no-such-specimen:dev")
+	if err == nil || !strings.Contains(err.Error(), "lab build") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("got %v, want one line saying to run lab build", err)
 	}
 }

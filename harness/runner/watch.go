@@ -57,7 +57,7 @@ func Resolve(ctx context.Context, target string) (string, error) {
 // /proc inside the engine, never the caller's: on Docker Desktop that is the
 // VM's, where the container runs.
 func Watch(ctx context.Context, id string, every time.Duration, fn func(agent.Snapshot) error) error {
-	if err := present(ctx, catalogue.Image(catalogue.AgentTarget)); err != nil {
+	if err := Present(ctx, catalogue.Image(catalogue.AgentTarget)); err != nil {
 		return err
 	}
 	cli, err := dockerClient(ctx)
