@@ -174,9 +174,15 @@ static void respond(struct conn *c, int status, int head, int keep_alive) {
 
 /* process parses what has been read and queues a reply per request, in
  * order, until the input is used up, a reply asks to wait or close, or
- * the output is full (back-pressure: reading resumes once it drains). */
-static void process(struct conn *c) {
-    while (c->state == C_READ && c->in_off < c->in_len && out_room(c) >= HTTP_REPLY_MAX) {
+ * the output is full (back-pressure: reading resumes once it drains).
+ * Returns 1 if it stopped for the output alone, with requests still read. */
+static int process(struct conn *c) {
+    int full = 0;
+    while (c->state == C_READ && c->in_off < c->in_len) {
+        if (out_room(c) < HTTP_REPLY_MAX) {
+            full = 1;
+            break;
+        }
         struct http_request req;
         size_t used;
         int was_started = http_parser_started(&c->parser);
@@ -200,6 +206,7 @@ static void process(struct conn *c) {
         c->in_len -= c->in_off;
         c->in_off = 0;
     }
+    return full;
 }
 
 /* want is what c waits for in its state. */
@@ -221,11 +228,17 @@ static int want(const struct conn *c) {
 /* settle runs after anything happened to c: parse, send, close if done,
  * and tell the poller what c waits for now. */
 static void settle(struct conn *c) {
-    if (c->state == C_READ) process(c);
-    if (flush(c) < 0) {
-        conn_close(c);
-        return;
-    }
+    int full;
+    do {
+        full = c->state == C_READ && process(c);
+        if (flush(c) < 0) {
+            conn_close(c);
+            return;
+        }
+        /* Pipelined requests that filled the output are still in c->in and
+         * no event will come for them: once the output has drained, go on.
+         * If it has not, EV_WRITE brings c back here. */
+    } while (full && c->out_len == 0);
     if (c->state == C_READ && c->eof && c->in_len == 0) {
         /* The client has shut down its side: what it asked is answered. */
         c->after = CLOSE;
