@@ -13,6 +13,14 @@ import os
 import sys
 
 
+def parse_seconds(s):
+    """parse_seconds reads "2s", "500ms" or "3" into whole seconds, at
+    least 1: gunicorn's --timeout counts in seconds."""
+    if s.endswith("ms"):
+        return max(1, round(int(s[:-2]) / 1000))
+    return max(1, int(s[:-1] if s.endswith("s") else s))
+
+
 def main(argv):
     p = argparse.ArgumentParser(prog="gunicornlab.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=8888)
@@ -21,10 +29,15 @@ def main(argv):
     p.add_argument("--wire", choices=("http",), default="http",
                    help="http only: gunicorn has no article's wire")
     p.add_argument("--app", default="apps.wsgiapp:app", metavar="MODULE:CALLABLE")
+    p.add_argument("--idle-timeout", default="30s",
+                   help="how long a worker may wait on one client: gunicorn's --timeout, after which "
+                        "it kills and replaces the worker (default 30s; 2s, 500ms)")
     o = p.parse_args(argv)
+    timeout = parse_seconds(o.idle_timeout)
     conf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gunicorn_conf.py")
     args = ["gunicorn", "--config", conf, "--bind", f"0.0.0.0:{o.port}", "--backlog", str(o.backlog),
-            "--workers", str(o.workers), "--worker-class", "sync", "--chdir", os.path.dirname(conf), o.app]
+            "--workers", str(o.workers), "--worker-class", "sync", "--timeout", str(timeout),
+            "--chdir", os.path.dirname(conf), o.app]
     os.environ["LAB_LISTENING"] = (f"listening port={o.port} backlog={o.backlog} pid={os.getpid()} "
                                    f"model=gunicorn workers={o.workers} app={o.app} wire={o.wire}")
     os.execvp(args[0], args)

@@ -9,6 +9,7 @@ Request or an HTTPError out); only read_http and read_seed touch the socket.
 import io
 import re
 import socket
+import time
 
 # Limits, as in servers/c/http.h: past each one, the status beside it.
 MAX_REQUEST_LINE = 8000  # 414; RFC 9112 3: at least 8000 octets
@@ -200,10 +201,22 @@ def parse_seed(data):
 
 def read_http(sock):
     """read_http reads one request head from sock, which has a timeout.
+    The timeout bounds the whole head, counted from its first byte, not
+    each recv(): a client that trickles a field line at a time gets 408
+    all the same (slowloris).
     Returns None if the peer closes or goes silent before sending a byte.
     Failure: HTTPError with the status to answer (408 for a head cut short
     by the timeout); OSError from recv other than the timeout."""
+    timeout = sock.gettimeout()
+    try:
+        return _read_head(sock, timeout)
+    finally:
+        sock.settimeout(timeout)
+
+
+def _read_head(sock, timeout):
     buf = b""
+    deadline = None  # when the head must be whole; set at its first byte
     while True:
         # RFC 9112 2.2: ignore a few empty lines before the request line.
         start = len(buf) - len(buf.lstrip(b"\r\n"))
@@ -217,10 +230,18 @@ def read_http(sock):
             raise HTTPError(414, f"request line over {MAX_REQUEST_LINE} bytes")
         if line_end >= 0 and len(buf) - line_end > MAX_HEADER_BYTES + 2:
             raise HTTPError(431, f"field lines over {MAX_HEADER_BYTES} bytes")
+        started = bool(buf.strip(b"\r\n"))
+        if started and timeout and deadline is None:
+            deadline = time.monotonic() + timeout
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HTTPError(408, "head not complete before the timeout")
+            sock.settimeout(left)
         try:
             chunk = sock.recv(16384)
         except socket.timeout:  # TimeoutError since 3.10
-            if buf.strip(b"\r\n"):
+            if started:
                 raise HTTPError(408, "head not complete before the timeout") from None
             return None
         if not chunk:

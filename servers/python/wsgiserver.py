@@ -32,7 +32,7 @@ DEFAULT_APP = "apps.wsgiapp:app"
 # The article's listen() backlog for each model: webserver2's
 # request_queue_size, webserver3h's, and webserver3e's REQUEST_QUEUE_SIZE.
 DEFAULT_BACKLOG = {"iterative": 1, "forking": 1024, "forking-wait-once": 5}
-RECV_TIMEOUT = 5.0  # a silent client is dropped, as SO_RCVTIMEO in the C specimens
+DEFAULT_IDLE_TIMEOUT = 5.0  # a silent client is dropped, as SO_RCVTIMEO in the C specimens
 DISCARD_TIMEOUT = 1.0  # for reading what the client sent that nobody read
 
 
@@ -78,6 +78,8 @@ def parse_flags(argv):
                         + ", ".join(f"{m} {b}" for m, b in sorted(DEFAULT_BACKLOG.items())) + ")")
     p.add_argument("--delay", type=parse_delay, default=0,
                    help="sleep after each reply, before close: 0, 250ms, 2s")
+    p.add_argument("--idle-timeout", type=parse_delay, default=DEFAULT_IDLE_TIMEOUT,
+                   help="how long a client may stay silent before it is dropped: 0 (never), 250ms, 5s (default 5s)")
     p.add_argument("--wire", choices=("http", "seed"), default="http",
                    help="http: HTTP/1.1, one request per connection; seed: the article's "
                         "one recv(1024) and its response framing (default http)")
@@ -198,7 +200,7 @@ def serve(conn, addr, app, o):
     o.log_replies, sleeps o.delay, then reads what the client sent that
     nobody read. It does not close conn: the caller does.
     Failure: a peer that closes, resets or stays silent ends it early."""
-    conn.settimeout(RECV_TIMEOUT)
+    conn.settimeout(o.idle_timeout or None)  # 0: wait for ever
     seed = o.wire == "seed"
     body, path = None, "-"
     try:

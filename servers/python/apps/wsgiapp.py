@@ -7,6 +7,10 @@ from urllib.parse import parse_qs
 
 from . import lab
 
+# The methods this application knows (RFC 9110 §9 and PATCH, RFC 5789);
+# methods are case-sensitive, so "get" is not one of them.
+KNOWN_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"))
+
 
 def app(environ, start_response):
     """A barebones WSGI application.
@@ -15,7 +19,12 @@ def app(environ, start_response):
     """
     path = environ.get("PATH_INFO", "")
     status, content_type = "200 OK", "text/plain"
-    if path == "/hello":
+    if environ.get("REQUEST_METHOD") not in KNOWN_METHODS:
+        # RFC 9110 §9.1: an origin server SHOULD answer 501 to a method it
+        # does not recognise. The server passes any token on (PEP 3333):
+        # what a method means is the application's to say.
+        status, body = "501 Not Implemented", b"Not Implemented\n"
+    elif path == "/hello":
         body = b"Hello world from a simple WSGI application!\n"
     elif path == "/slow":
         try:
