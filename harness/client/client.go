@@ -124,16 +124,17 @@ func (o Options) Validate() error {
 		return fmt.Errorf("every %v: must not be negative", o.Every)
 	case o.Port < 1 || o.Port > 65535:
 		return fmt.Errorf("port %d: out of range", o.Port)
-	case !loopback(o.Host):
+	case !Loopback(o.Host):
 		return fmt.Errorf("host %q: the lab only dials loopback (127.0.0.0/8, ::1, localhost), "+
 			"where its specimens and playground ports are", o.Host)
 	}
 	return nil
 }
 
-// loopback says whether host is a loopback address or localhost. The
-// client is a load generator: it must never aim at another machine.
-func loopback(host string) bool {
+// Loopback says whether host is a loopback address or localhost: the
+// lab's clients (load, hostile input) aim at its own specimens, never at
+// another machine.
+func Loopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}

@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"build":   {"build the specimens' and the agent's images", runBuild},
 	"client":  {"the seed's client3, done right: concurrent clients and per-connection outcomes", runClient},
 	"load":    {"a load generator on a par with wrk (closed model) and wrk2 (open model, --rate)", runLoad},
+	"hostile": {"send the hostile-input corpus to a specimen and judge each answer by RFC 9110/9112", runHostile},
 	"probe":   {"read /proc: processes, states (zombies) and descriptors", runProbe},
 	"sample":  {"sample a specimen's processes and cgroup over time (inside its agent)", runSample},
 	"ps":      {"a playground service's processes as ps shows them, zombies marked Z", runPs},
