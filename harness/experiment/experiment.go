@@ -69,6 +69,9 @@ const (
 	StepProbe  StepKind = "probe"  // read /proc in the specimen's namespaces
 	StepAwait  StepKind = "await"  // wait for every background step to end
 	StepLoad   StepKind = "load"   // run the lab's load generator in the agent
+	// StepHostile runs the hostile-input corpus in the agent; Wait is the
+	// specimen's idle timeout, which the slow cases wait against.
+	StepHostile StepKind = "hostile"
 )
 
 // Step is one thing an arm does. Every arm is also probed right after its

@@ -199,6 +199,15 @@ func TestMetrics(t *testing.T) {
 		{"wsgi_failures", "Hello world from Django!\n", forking.clients(StepHello1, wsgiReply(200, "text/plain", "Hello world from Flask!\n")).
 			clients(StepNotFound, wsgiReply(404, "text/html", "x")), 2},
 		{"wsgi_failures", "x", forking, noValue},
+		// The hostile corpus: cases, answers not allowed, and crashes (a case
+		// after which the specimen did not answer, and its death at the end).
+		{"hostile_cases", "", forking.hostile(), 33},
+		{"hostile_cases", "", forking, noValue},
+		{"hostile_violations", "", forking.hostile(), 0},
+		{"hostile_violations", "", forking, noValue},
+		{"hostile_crashes", "", forking.hostile(), 0},
+		{"hostile_crashes", "", forking.hostile().exited(139), 1},
+		{"hostile_crashes", "", forking, noValue},
 		// A load step's figures, by its label.
 		{"rps", "c=64", forking.loadRun("c=64", 1000, 0, 2, 5*time.Millisecond), 1000},
 		{"rps", "c=4", forking.loadRun("c=64", 1000, 0, 2, 5*time.Millisecond), noValue},

@@ -6,6 +6,7 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
+	"github.com/serverlab/serverlab/harness/corpus"
 	"github.com/serverlab/serverlab/harness/load"
 )
 
@@ -98,6 +99,7 @@ type Observation struct {
 	Clients []client.Result `json:"clients,omitempty"`
 	Summary *client.Summary `json:"summary,omitempty"` // instead of Clients (ClientStep.Summary)
 	Load    *LoadRun        `json:"load,omitempty"`
+	Hostile []corpus.Result `json:"hostile,omitempty"`
 	Probe   *agent.Snapshot `json:"probe,omitempty"`
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	labclient "github.com/serverlab/serverlab/harness/client"
+	"github.com/serverlab/serverlab/harness/corpus"
 	"github.com/serverlab/serverlab/harness/load"
 )
 
@@ -160,6 +161,20 @@ func (l *Lab) Load(ctx context.Context, path string, opts ...load.Option) (load.
 	}
 	err := l.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &res) }, append([]string{"load"}, o.Args()...)...)
 	return res, err
+}
+
+// Hostile runs the hostile-input corpus in the agent against the specimen
+// on the http wire, and calls fn with each case's result as it ends.
+func (l *Lab) Hostile(ctx context.Context, idle time.Duration, fn func(corpus.Result)) error {
+	o := corpus.NewOptions(corpus.WithTarget("127.0.0.1", catalogue.Port), corpus.WithIdle(idle))
+	return l.Exec(ctx, func(b []byte) error {
+		var r corpus.Result
+		if err := json.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("hostile record %q: %w", b, err)
+		}
+		fn(r)
+		return nil
+	}, append([]string{"hostile"}, o.Args()...)...)
 }
 
 // SampleOnce takes one sample of the specimen through the agent.

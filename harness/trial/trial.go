@@ -10,6 +10,7 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
+	"github.com/serverlab/serverlab/harness/corpus"
 	"github.com/serverlab/serverlab/harness/experiment"
 	"github.com/serverlab/serverlab/harness/load"
 	"github.com/serverlab/serverlab/harness/runner"
@@ -210,6 +211,12 @@ func (tr *trial) take(ctx context.Context, s experiment.Step) error {
 			return err
 		}
 		obs.Probe = &snap
+	case experiment.StepHostile:
+		var rs []corpus.Result
+		if err := tr.lab.Hostile(ctx, s.Wait, func(r corpus.Result) { rs = append(rs, r) }); err != nil {
+			return err
+		}
+		obs.Hostile = rs
 	case experiment.StepLoad:
 		run, err := tr.load(ctx, s.Load)
 		if err != nil {
