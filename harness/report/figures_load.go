@@ -38,7 +38,13 @@ func loadRow(label string, run *experiment.LoadRun) string {
 // throughputFigure tabulates each model's load runs against concurrency,
 // and where a model stopped, how its specimen ended.
 func throughputFigure(b *strings.Builder, r experiment.Record) {
-	b.WriteString("Specimen on CPU 0, load generator on CPU 1, 2 s per level. CPU per request is the specimen's cgroup's, over exactly the run.\n\n")
+	level := "each level"
+	if len(r.Trials) > 0 {
+		if _, runs := experiment.LoadRuns(r.Trials[0]); len(runs) > 0 {
+			level = fmt.Sprintf("%.0f s a level", runs[0].Result.DurationS)
+		}
+	}
+	fmt.Fprintf(b, "Specimen on CPU 0, load generator on CPU 1, %s. CPU per request is the specimen's cgroup's, over exactly the run.\n\n", level)
 	b.WriteString("| model | connections | req/s | p50 ms | p99 ms | max ms | errors | CPU per request |\n|---|---|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
 		labels, runs := experiment.LoadRuns(t)
