@@ -72,7 +72,7 @@ func throughput() Experiment {
 	}
 	for _, m := range []string{"forking", "threads", "select", "epoll", "goroutines"} {
 		for _, c := range Concurrency {
-			if m == "forking" && c == 256 {
+			if (m == "forking" || m == "threads") && c == 256 {
 				continue // below
 			}
 			e.Checks = append(e.Checks, check(m+"/"+KeepAlive, "load_errors", level(c), "==", 0, "every request is answered"))
@@ -82,6 +82,10 @@ func throughput() Experiment {
 	// 2026-11-26 (82 to 154 timeouts in 4 runs): the parent that accepts is
 	// one task among its busy children on one CPU, and had forked only
 	// about 100 of them 3 s into the level.
+	// threads at 256, same mechanism (the accepting thread is one task among
+	// 256 busy ones): 0 timeouts in one run, 9 in the next. Neither
+	// prediction holds from run to run, so its losses are measured and
+	// shown, not predicted.
 	e.Checks = append(e.Checks, check("forking/"+KeepAlive, "load_errors", level(256), ">=", 1,
 		"the parent, one task among 256 busy children on one CPU, accepts too slowly: connections it has not reached time out"))
 	for _, m := range []struct {
