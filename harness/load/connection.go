@@ -95,7 +95,11 @@ func (c *connection) dial() bool {
 		if g.over() {
 			return false
 		}
-		c.fail(g.now(), classify(err))
+		k := classify(err)
+		if k == kTimeout {
+			k = kConnect
+		}
+		c.fail(g.now(), k)
 		if c.timer != nil {
 			c.timer.sleep(connectBackoff)
 		} else {

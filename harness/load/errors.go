@@ -17,7 +17,8 @@ type Kind string
 const (
 	Refused     Kind = "refused"      // connect: ECONNREFUSED, nobody listening
 	Reset       Kind = "reset"        // ECONNRESET or EPIPE: the server's end went away
-	Timeout     Kind = "timeout"      // no connection, or no complete response, within the timeout
+	Connect     Kind = "connect"      // no connection within the timeout: a SYN or its answer lost, or a full listen queue
+	Timeout     Kind = "timeout"      // no complete response within the timeout from the request's send
 	Closed      Kind = "closed"       // EOF before a complete response
 	Status      Kind = "status"       // a complete response, but not 2xx
 	BadResponse Kind = "bad_response" // bytes that are not an HTTP/1.x response
@@ -25,7 +26,7 @@ const (
 )
 
 // Kinds lists every kind in display order.
-var Kinds = []Kind{Refused, Reset, Timeout, Closed, Status, BadResponse, Other}
+var Kinds = []Kind{Refused, Reset, Connect, Timeout, Closed, Status, BadResponse, Other}
 
 // kind is a Kind's index in Kinds, to count without a map.
 type kind uint8
@@ -33,6 +34,7 @@ type kind uint8
 const (
 	kRefused kind = iota
 	kReset
+	kConnect
 	kTimeout
 	kClosed
 	kStatus
@@ -42,7 +44,8 @@ const (
 )
 
 // classify names a socket error. EOF is not here: whether it ends a
-// response or cuts one short is the parser's call.
+// response or cuts one short is the parser's call. A timeout is a
+// response's; dial names its own kConnect.
 func classify(err error) kind {
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):

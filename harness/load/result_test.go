@@ -49,7 +49,7 @@ func TestResult(t *testing.T) {
 	if got, want := res.Clamped, int64(1); got != want {
 		t.Errorf("got %d clamped, want %d", got, want)
 	}
-	if got, want := res.Errors, map[Kind]int64{Refused: 0, Reset: 1, Timeout: 0, Closed: 0, Status: 1, BadResponse: 0, Other: 0}; len(got) != len(want) || got[Reset] != 1 || got[Status] != 1 || res.Errs() != 2 {
+	if got, want := res.Errors, map[Kind]int64{Refused: 0, Reset: 1, Connect: 0, Timeout: 0, Closed: 0, Status: 1, BadResponse: 0, Other: 0}; len(got) != len(want) || got[Reset] != 1 || got[Status] != 1 || res.Errs() != 2 {
 		t.Errorf("got errors %v, want %v", got, want)
 	}
 	want := []Second{{0, 100, 0, 99}, {1, 0, 0, 0}, {2, 1, 2, float64(highestMicros) / 1000}}
