@@ -49,6 +49,9 @@ func configure() {
 	})
 }
 
+// engineQuestion bounds the first question a client asks the engine.
+const engineQuestion = 30 * time.Second
+
 // dockerClient returns a client for the engine testcontainers would use.
 // An explicit DOCKER_HOST is that engine or an error naming it: left alone,
 // testcontainers would try its other ways to find an engine and fall back
@@ -59,9 +62,18 @@ func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 	if err := reachDockerHost(ctx); err != nil {
 		return nil, err
 	}
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx, client.WithAPIVersionNegotiation())
+	// The first client asks the engine for its socket once per process, and
+	// testcontainers panics if that call fails: a Ctrl-C at that moment
+	// crashed the lab. The question does not heed ctx; it is bounded.
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), engineQuestion)
+	defer cancel()
+	cli, err := testcontainers.NewDockerClientWithOpts(qctx, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("connect to docker: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		cli.Close()
+		return nil, err
 	}
 	return cli, nil
 }

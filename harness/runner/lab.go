@@ -74,7 +74,7 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		return l, err
 	}
 
-	l.Agent, err = testcontainers.Run(ctx, catalogue.Image(catalogue.AgentTarget), quiet,
+	l.Agent, err = start(ctx, catalogue.Image(catalogue.AgentTarget), quiet,
 		testcontainers.WithCmd("agent"),
 		named("agent"),
 		testcontainers.WithLabels(labels("agent")),
@@ -89,7 +89,7 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		return l, fmt.Errorf("start agent for %s: %w", p.Name, explain(err))
 	}
 	ns := "container:" + l.Agent.GetContainerID()
-	l.Container, err = testcontainers.Run(ctx, spec.Image(), quiet,
+	l.Container, err = start(ctx, spec.Image(), quiet,
 		testcontainers.WithCmd(l.Args...),
 		named("specimen"),
 		testcontainers.WithLabels(labels("specimen")),
@@ -108,6 +108,44 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		return l, fmt.Errorf("start %s: %w", p.Name, explain(err))
 	}
 	return l, nil
+}
+
+// createTimeout bounds a container's creation, which an interrupt does not
+// cut short (see start).
+const createTimeout = 2 * time.Minute
+
+// start creates a container, then starts it and waits for its strategy.
+// Only the start heeds ctx. The engine finishes a creation whose request
+// was abandoned, and the container it makes then has an ID no one holds
+// and, for a moment, a place in the engine's list that removal cannot yet
+// reach: an interrupt at that moment left a container behind. Waiting out
+// the creation (a fraction of a second) returns its ID, so Terminate
+// removes what was made.
+func start(ctx context.Context, img string, opts ...testcontainers.ContainerCustomizer) (*testcontainers.DockerContainer, error) {
+	req := testcontainers.GenericContainerRequest{ContainerRequest: testcontainers.ContainerRequest{Image: img}}
+	for _, opt := range opts {
+		if err := opt.Customize(&req); err != nil {
+			return nil, fmt.Errorf("customize: %w", err)
+		}
+	}
+	req.Started = false
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+	defer cancel()
+	created, err := testcontainers.GenericContainer(cctx, req)
+	var c *testcontainers.DockerContainer
+	if created != nil {
+		c = created.(*testcontainers.DockerContainer)
+	}
+	if err != nil {
+		return c, fmt.Errorf("create container: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return c, err
+	}
+	if err := c.Start(ctx); err != nil {
+		return c, fmt.Errorf("start container: %w", err)
+	}
+	return c, nil
 }
 
 // explain says what to do about the engine's refusals a user can fix: a

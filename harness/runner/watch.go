@@ -69,7 +69,11 @@ func Watch(ctx context.Context, id string, every time.Duration, fn func(agent.Sn
 	if every > 0 {
 		cmd = append(cmd, "--every", every.String())
 	}
-	created, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+	// The creation does not heed ctx (see start): a Ctrl-C now would leave
+	// a probe no one removes.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
+	defer cancel()
+	created, err := cli.ContainerCreate(cctx, client.ContainerCreateOptions{
 		Config: &container.Config{
 			Image: catalogue.Image(catalogue.AgentTarget), Cmd: cmd, User: "0:0",
 			Labels: map[string]string{LabelLab: "true", LabelRole: "ps"},
