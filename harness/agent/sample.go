@@ -30,6 +30,9 @@ type Sample struct {
 	// which no namespace confines): whether a descriptor storm stayed
 	// inside its containers' limits.
 	HostFiles int `json:"host_files"`
+	// Net is the network namespace's listen-queue counters; nil when
+	// unreadable.
+	Net *Net `json:"net,omitempty"`
 	// Cgroup is the specimen's cgroup, read through the server's root;
 	// nil when it cannot be read (the server is gone, or no cgroup fs).
 	Cgroup *Cgroup `json:"cgroup,omitempty"`
@@ -70,6 +73,7 @@ func TakeSample(root, comm string) Sample {
 			s.HostFiles, _ = strconv.Atoi(f[0])
 		}
 	}
+	s.Net, _ = readNet(root)
 	srv, ok := snap.Server(comm)
 	if !ok {
 		return s

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/serverlab/serverlab/harness/load"
 )
 
 // The metrics of load steps: what a model delivers under load and what it
@@ -13,7 +15,11 @@ func init() {
 	for name, m := range map[string]metric{
 		"rps":         {rps, "requests per second the load step labelled arg measured"},
 		"load_errors": {loadErrors, "errors of every kind (refused, reset, timeout, ...) in the load step labelled arg"},
-		"p99_ms":      {p99, "the 99th percentile of latency, in ms, in the load step labelled arg"},
+		"load_lost": {loadLost,
+			"requests that reached the server and got no 2xx answer in the load step labelled arg: every error but a connect that timed out, which never reached it"},
+		"listen_drops": {listenDrops,
+			"SYNs and handshakes the listen queue dropped (the namespace's ListenDrops, after the load step labelled arg less before)"},
+		"p99_ms": {p99, "the 99th percentile of latency, in ms, in the load step labelled arg"},
 		"p99_growth": {p99Growth,
 			"the p99 of one load step over another's, arg \"A over B\": how much the tail grew from B to A"},
 		"cpu_per_request_us": {cpuPerRequest,
@@ -57,6 +63,25 @@ func loadErrors(t Trial, arg string) (float64, error) {
 		return 0, err
 	}
 	return float64(r.Result.Errs()), nil
+}
+
+func loadLost(t Trial, arg string) (float64, error) {
+	r, err := LoadOf(t, arg)
+	if err != nil {
+		return 0, err
+	}
+	return float64(r.Result.Errs() - r.Result.Errors[load.Connect]), nil
+}
+
+func listenDrops(t Trial, arg string) (float64, error) {
+	r, err := LoadOf(t, arg)
+	if err != nil {
+		return 0, err
+	}
+	if r.Before == nil || r.After == nil || r.Before.Net == nil || r.After.Net == nil {
+		return 0, errors.New("the namespace's listen counters were not read before and after")
+	}
+	return float64(r.After.Net.ListenDrops - r.Before.Net.ListenDrops), nil
 }
 
 func p99(t Trial, arg string) (float64, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
+	"github.com/serverlab/serverlab/harness/load"
 )
 
 // noValue marks a row whose metric must fail to give a value.
@@ -212,6 +213,14 @@ func TestMetrics(t *testing.T) {
 		{"rps", "c=64", forking.loadRun("c=64", 1000, 0, 2, 5*time.Millisecond), 1000},
 		{"rps", "c=4", forking.loadRun("c=64", 1000, 0, 2, 5*time.Millisecond), noValue},
 		{"load_errors", "c=64", forking.loadRun("c=64", 1000, 7, 2, 5*time.Millisecond), 7},
+		// 7 response timeouts and 3 connects that never completed.
+		{"load_lost", "50%", forking.loadRun("50%", 500, 7, 2, 0).editLoad("50%", func(r *LoadRun) { r.Result.Errors[load.Connect] = 3 }), 7},
+		{"load_lost", "c=4", forking.loadRun("50%", 500, 7, 2, 0), noValue},
+		{"listen_drops", "50%", forking.loadRun("50%", 500, 0, 2, 0).editLoad("50%", func(r *LoadRun) {
+			r.Before.Net, r.After.Net = &agent.Net{ListenDrops: 4}, &agent.Net{ListenDrops: 9}
+		}), 5},
+		{"listen_drops", "50%", forking.loadRun("50%", 500, 0, 2, 0), noValue},
+		{"listen_drops", "50%", forking.loadRun("50%", 500, 0, 2, -1), noValue},
 		{"p99_ms", "c=64", forking.loadRun("c=64", 1000, 0, 2.5, 5*time.Millisecond), 2.5},
 		{"p99_ms", "c=64", forking.loadRun("c=64", 0, 5, 0, 0), noValue},
 		// 3000 requests (1000/s over 3 s) cost 15 ms of CPU: 5 µs each.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/load"
 )
@@ -141,7 +142,8 @@ func init() {
 		var ts []Trial
 		for _, a := range e.Arms {
 			ts = append(ts, observe(e, a.Name, 1).loadRun("capacity", 10000, 0, 3, 0).
-				loadRun("50%", 5000, 0, 0.8, 0).loadRun("90%", 9000, 0, 4, 0).Trial)
+				loadRun("50%", 5000, 0, 0.8, 0).loadRun("90%", 9000, 0, 4, 0).
+				editLoad("50%", func(r *LoadRun) { r.Before.Net, r.After.Net = &agent.Net{ListenDrops: 2}, &agent.Net{ListenDrops: 2} }).Trial)
 		}
 		return ts
 	}
@@ -165,5 +167,17 @@ func init() {
 			r, _ := LoadOf(*find(ts, "epoll", 1), "90%")
 			r.Result.Latency.P99 = 0.5
 		}, NotReproduced, []string{"epoll: p99_growth(90% over 50%) >= 1 in every trial"}},
+		judgeCase{"latency-under-load", "a connect times out at 50 %, and nothing the server was sent is lost", func(ts []Trial) {
+			r, _ := LoadOf(*find(ts, "prefork", 1), "50%")
+			r.Result.Errors = map[load.Kind]int64{load.Connect: 1}
+		}, Reproduced, nil},
+		judgeCase{"latency-under-load", "prefork leaves a request it was sent unanswered at 50 %", func(ts []Trial) {
+			r, _ := LoadOf(*find(ts, "prefork", 1), "50%")
+			r.Result.Errors = map[load.Kind]int64{load.Connect: 1, load.Timeout: 1}
+		}, NotReproduced, []string{"prefork: load_lost(50%) == 0 in every trial"}},
+		judgeCase{"latency-under-load", "forking's listen queue drops handshakes at 50 %", func(ts []Trial) {
+			r, _ := LoadOf(*find(ts, "forking", 1), "50%")
+			r.After.Net.ListenDrops += 3
+		}, NotReproduced, []string{"forking: listen_drops(50%) == 0 in every trial"}},
 	)
 }

@@ -294,6 +294,16 @@ func workerLines(counts ...int) []string {
 // loadRun adds a 3 s load step labelled label: rps requests per second,
 // errs errors, a p99 of p99 ms, and cpu of CPU spent by the specimen's
 // cgroup over it (negative: the cgroup was not read).
+// editLoad changes the load run labelled label.
+func (f fakeTrial) editLoad(label string, edit func(*LoadRun)) fakeTrial {
+	for _, o := range f.Steps {
+		if o.Label == label && o.Load != nil {
+			edit(o.Load)
+		}
+	}
+	return f
+}
+
 func (f fakeTrial) loadRun(label string, rps float64, errs int64, p99 float64, cpu time.Duration) fakeTrial {
 	run := &LoadRun{Result: load.Result{RPS: rps, Requests: int64(rps * 3), DurationS: 3,
 		Latency: load.Percentiles{P50: p99 / 2, P99: p99}, Errors: map[load.Kind]int64{load.Timeout: errs}}}

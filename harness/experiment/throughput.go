@@ -105,6 +105,15 @@ func throughput() Experiment {
 	return e
 }
 
+// latencyUnderLoad first predicted no error of any kind at 50 %. Not
+// reproduced on 2026-11-26 in 1 run of 3: one lost request. With connects
+// told apart from responses (load.Connect), four runs lost 0 to 11
+// connections per arm and step, at every level, capacity included, and
+// every one was a connect that timed out (its SYN and the retry a second
+// later unanswered), while the namespace counted no listen overflow or drop
+// and no request sent went unanswered: about one connection in 10 000 at 3
+// to 14 000 new connections a second on loopback is lost before any server
+// sees it. The prediction is now about what the server can lose.
 func latencyUnderLoad() Experiment {
 	const conns = 16
 	capacity := "capacity"
@@ -117,11 +126,13 @@ func latencyUnderLoad() Experiment {
 		Name:  "latency-under-load",
 		Title: "Latency under load: percentiles at 50 % and 90 % of each model's capacity",
 		Predicts: "each model's capacity is measured first (16 connections, one per request, closed model); then requests come at constant intervals at 50 % " +
-			"and at 90 % of it (the open model, latency timed from each request's intended send time, as wrk2 does): no request is lost at 50 %, " +
-			"and every model's p99 at 90 % is at least its p99 at 50 %, since requests queue as the server's idle time runs out",
+			"and at 90 % of it (the open model, latency timed from each request's intended send time, as wrk2 does): at 50 % no request that reached the server is lost " +
+			"and its listen queue drops nothing, and every model's p99 at 90 % is at least its p99 at 50 %, since requests queue as the server's idle time runs out",
 		Mechanism: "A closed-model client waits for each answer before asking again, so a stalled server also slows the asking, and the stall hides (coordinated omission). " +
 			"In the open model requests keep coming on schedule: a request that waits behind others is timed from when it was due. " +
-			"Near capacity, the server's idle gaps vanish and each burst queues, so the tail grows first; a model whose per-request cost varies (a fork, a thread) grows it sooner.",
+			"Near capacity, the server's idle gaps vanish and each burst queues, so the tail grows first; a model whose per-request cost varies (a fork, a thread) grows it sooner. " +
+			"The kernel, not the server, completes handshakes: with 16 clients a listen queue of 1024 cannot fill, so a connect that times out never reached the server. " +
+			"Such connects are counted apart (connect) and shown, with the namespace's ListenDrops beside them.",
 		Trials: 1,
 	}
 	for _, m := range loadModels {
@@ -130,7 +141,8 @@ func latencyUnderLoad() Experiment {
 		}
 		e.Arms = append(e.Arms, Arm{Name: m.name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true, Args: override(m.preset, loadFlags...), Steps: steps})
 		e.Checks = append(e.Checks,
-			check(m.name, "load_errors", "50%", "==", 0, "no request is lost at half of capacity"),
+			check(m.name, "load_lost", "50%", "==", 0, "no request that reached the server is lost at half of capacity"),
+			check(m.name, "listen_drops", "50%", "==", 0, "the listen queue drops no handshake at half of capacity"),
 			check(m.name, "p99_growth", "90% over 50%", ">=", 1, "the tail at 90 % is no shorter than at 50 %"),
 		)
 	}
