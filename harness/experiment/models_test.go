@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/load"
 )
@@ -143,7 +142,7 @@ func init() {
 		for _, a := range e.Arms {
 			ts = append(ts, observe(e, a.Name, 1).loadRun("capacity", 10000, 0, 3, 0).
 				loadRun("50%", 5000, 0, 0.8, 0).loadRun("90%", 9000, 0, 4, 0).
-				editLoad("50%", func(r *LoadRun) { r.Before.Net, r.After.Net = &agent.Net{ListenDrops: 2}, &agent.Net{ListenDrops: 2} }).Trial)
+				editLoad("50%", counted(2, 2)).Trial)
 		}
 		return ts
 	}

@@ -304,6 +304,13 @@ func (f fakeTrial) editLoad(label string, edit func(*LoadRun)) fakeTrial {
 	return f
 }
 
+// counted sets a load run's listen drops in the namespace before and after.
+func counted(before, after int64) func(*LoadRun) {
+	return func(r *LoadRun) {
+		r.Before.Net, r.After.Net = &agent.Net{ListenDrops: before}, &agent.Net{ListenDrops: after}
+	}
+}
+
 func (f fakeTrial) loadRun(label string, rps float64, errs int64, p99 float64, cpu time.Duration) fakeTrial {
 	run := &LoadRun{Result: load.Result{RPS: rps, Requests: int64(rps * 3), DurationS: 3,
 		Latency: load.Percentiles{P50: p99 / 2, P99: p99}, Errors: map[load.Kind]int64{load.Timeout: errs}}}

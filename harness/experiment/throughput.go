@@ -140,11 +140,8 @@ func latencyUnderLoad() Experiment {
 			continue // one connection at a time: its capacity is the closed model's alone
 		}
 		e.Arms = append(e.Arms, Arm{Name: m.name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true, Args: override(m.preset, loadFlags...), Steps: steps})
-		e.Checks = append(e.Checks,
-			check(m.name, "load_lost", "50%", "==", 0, "no request that reached the server is lost at half of capacity"),
-			check(m.name, "listen_drops", "50%", "==", 0, "the listen queue drops no handshake at half of capacity"),
-			check(m.name, "p99_growth", "90% over 50%", ">=", 1, "the tail at 90 % is no shorter than at 50 %"),
-		)
+		e.Checks = append(e.Checks, noLoss(m.name, "50%", " at half of capacity")...)
+		e.Checks = append(e.Checks, check(m.name, "p99_growth", "90% over 50%", ">=", 1, "the tail at 90 % is no shorter than at 50 %"))
 	}
 	return e
 }

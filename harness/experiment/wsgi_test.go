@@ -8,6 +8,7 @@ import (
 
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
+	"github.com/serverlab/serverlab/harness/load"
 )
 
 // wsgiReply is a reply as the article's WSGI server sends it on its wire:
@@ -67,8 +68,8 @@ func init() {
 	}
 	predicted["gunicorn-comparison"] = func(e Experiment) []Trial {
 		return []Trial{
-			observe(e, "webserver3h", 1).loadRun("16 connections", 400, 0, 60, 0).Trial,
-			observe(e, "gunicorn", 1).loadRun("16 connections", 1200, 0, 20, 0).Trial,
+			observe(e, "webserver3h", 1).loadRun("16 connections", 400, 0, 60, 0).editLoad("16 connections", counted(0, 0)).Trial,
+			observe(e, "gunicorn", 1).loadRun("16 connections", 1200, 0, 20, 0).editLoad("16 connections", counted(5, 5)).Trial,
 		}
 	}
 	modelCases = append(modelCases,
@@ -99,5 +100,17 @@ func init() {
 			r, _ := LoadOf(*find(ts, "gunicorn", 1), "16 connections")
 			r.Result.RPS = 100
 		}, NotReproduced, []string{"gunicorn: rps(16 connections) / webserver3h's >= 1 in every trial"}},
+		judgeCase{"gunicorn-comparison", "a connect times out, nothing sent is lost", func(ts []Trial) {
+			r, _ := LoadOf(*find(ts, "gunicorn", 1), "16 connections")
+			r.Result.Errors = map[load.Kind]int64{load.Connect: 1}
+		}, Reproduced, nil},
+		judgeCase{"gunicorn-comparison", "webserver3h resets a connection", func(ts []Trial) {
+			r, _ := LoadOf(*find(ts, "webserver3h", 1), "16 connections")
+			r.Result.Errors = map[load.Kind]int64{load.Reset: 1}
+		}, NotReproduced, []string{"webserver3h: load_lost(16 connections) == 0 in every trial"}},
+		judgeCase{"gunicorn-comparison", "gunicorn's listen queue drops handshakes", func(ts []Trial) {
+			r, _ := LoadOf(*find(ts, "gunicorn", 1), "16 connections")
+			r.After.Net.ListenDrops++
+		}, NotReproduced, []string{"gunicorn: listen_drops(16 connections) == 0 in every trial"}},
 	)
 }
