@@ -72,6 +72,11 @@ type Trial struct {
 	// exited and were started again (Revive): what each saw is kept.
 	Previous []Instance    `json:"previous,omitempty"`
 	Elapsed  time.Duration `json:"elapsed_ns"`
+	// Overhead is the part of Elapsed spent outside the arm's steps:
+	// starting the agent and the specimen, the start probe, reading the
+	// exit and the logs, removing the containers. Elapsed less Overhead
+	// is the time spent measuring.
+	Overhead time.Duration `json:"overhead_ns,omitempty"`
 	// Error is why the trial could not run; its observations are partial.
 	Error string `json:"error,omitempty"`
 }
@@ -136,6 +141,10 @@ type CheckResult struct {
 	Held   bool         `json:"held"`
 	// Unavailable says why the check could not be decided, if it could not.
 	Unavailable string `json:"unavailable,omitempty"`
+	// Margin is the deciding trial's margin (DecidingMargin): the worst
+	// of the decided trials for an every check, the best for an any
+	// check; nil when no trial gave a value.
+	Margin *float64 `json:"margin,omitempty"`
 }
 
 // TrialValue is a metric's value in one trial, or why there is none.
@@ -143,4 +152,7 @@ type TrialValue struct {
 	Trial int     `json:"trial"`
 	Value float64 `json:"value"`
 	Error string  `json:"error,omitempty"`
+	// Margin is how far Value is from the check's threshold, on the side
+	// where it holds (see Margin); meaningful only when Error is empty.
+	Margin float64 `json:"margin"`
 }

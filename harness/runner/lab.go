@@ -83,7 +83,7 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 			agentHost(hc)
 			hc.Resources.CpusetCpus = o.AgentCPUs
 		}),
-		testcontainers.WithWaitStrategy(wait.ForLog(AgentReady).WithStartupTimeout(o.StartTimeout)),
+		testcontainers.WithWaitStrategy(wait.ForLog(AgentReady).WithStartupTimeout(o.StartTimeout).WithPollInterval(logPoll)),
 	)
 	if err != nil {
 		return l, fmt.Errorf("start agent for %s: %w", p.Name, explain(err))
@@ -102,13 +102,19 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 			hc.NetworkMode = container.NetworkMode(ns)
 			hc.PidMode = container.PidMode(ns)
 		}),
-		testcontainers.WithWaitStrategy(wait.ForLog(catalogue.LogListening).WithStartupTimeout(o.StartTimeout)),
+		testcontainers.WithWaitStrategy(wait.ForLog(catalogue.LogListening).WithStartupTimeout(o.StartTimeout).WithPollInterval(logPoll)),
 	)
 	if err != nil {
 		return l, fmt.Errorf("start %s: %w", p.Name, explain(err))
 	}
 	return l, nil
 }
+
+// logPoll is how often a start reads the container's log for the line it
+// waits for: the agent and the specimens print it within milliseconds, and
+// testcontainers' default (100 ms) would add up to that to every start of
+// every trial.
+const logPoll = 10 * time.Millisecond
 
 // createTimeout bounds a container's creation, which an interrupt does not
 // cut short (see start).
@@ -260,12 +266,16 @@ func (l *Lab) State(ctx context.Context) (Exit, error) {
 	return e, nil
 }
 
-// Terminate removes the specimen, then the agent. It is safe on a partial Lab.
+// Terminate kills and removes the specimen, then the agent. It is safe on a
+// partial Lab. Nothing is left to see by then (a trial reads the exit state
+// and the logs first), so neither gets a grace period: a SIGTERM first only
+// waited, up to the stop timeout, for servers that drain their clients
+// (gunicorn's graceful shutdown waits for its workers).
 func (l *Lab) Terminate(ctx context.Context) error {
 	var errs []error
 	for _, c := range []*testcontainers.DockerContainer{l.Container, l.Agent} {
 		if c != nil {
-			if err := c.Terminate(ctx, testcontainers.StopTimeout(2*time.Second)); err != nil {
+			if err := c.Terminate(ctx, testcontainers.StopTimeout(0)); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -38,6 +38,9 @@ type trial struct {
 	opts  []runner.Option
 	lab   *runner.Lab
 	start time.Time
+	// measured is how long the arm's steps took, from the specimen
+	// listening to the last step's end: the rest of the trial is overhead.
+	measured time.Duration
 
 	mu  sync.Mutex // guards rec's Steps and Samples, which goroutines add to
 	rec *experiment.Trial
@@ -68,6 +71,7 @@ func runTrial(ctx context.Context, e experiment.Experiment, arm experiment.Arm, 
 	defer func() {
 		tr.teardown()
 		rec.Elapsed = time.Since(tr.start)
+		rec.Overhead = rec.Elapsed - tr.measured
 		out = rec
 	}()
 	tr.opts = []runner.Option{runner.WithRunID(runID), runner.WithName(tr.name)}
@@ -87,6 +91,7 @@ func runTrial(ctx context.Context, e experiment.Experiment, arm experiment.Arm, 
 		rec.Error = err.Error()
 		return
 	}
+	measuring := time.Now()
 	for _, s := range arm.Steps {
 		if err := tr.step(ctx, s); err != nil {
 			rec.Error = fmt.Sprintf("step %s: %v", s.Label, err)
@@ -96,6 +101,7 @@ func runTrial(ctx context.Context, e experiment.Experiment, arm experiment.Arm, 
 	if err := tr.await(); err != nil && rec.Error == "" {
 		rec.Error = err.Error()
 	}
+	tr.measured = time.Since(measuring)
 	tr.end(ctx)
 	return
 }
