@@ -17,7 +17,9 @@ var ops = map[string]func(a, b float64) bool{
 
 // Judge evaluates every check on the trials and returns the results and the
 // verdict. It is a pure function of its inputs, so a record can be judged
-// again without running anything.
+// again without running anything. Each result also says by how much it
+// held or failed (its margins, see Margin and DecidingMargin); the margins
+// decide nothing.
 //
 //   - inconclusive: a trial could not run (its observations are partial);
 //   - not reproduced: a check did not hold; evidence against the claim
@@ -54,7 +56,8 @@ func Judge(e Experiment, trials []Trial) ([]CheckResult, Verdict) {
 	return results, Verdict{Outcome: Reproduced}
 }
 
-// evaluate computes c's metric in each trial of its arm and applies c.Over.
+// evaluate computes c's metric in each trial of its arm and applies c.Over,
+// and how far each value stands from the threshold.
 func evaluate(c Check, trials []Trial) CheckResult {
 	r := CheckResult{Check: c}
 	m, op := metrics[c.Metric], ops[c.Op]
@@ -82,6 +85,9 @@ func evaluate(c Check, trials []Trial) CheckResult {
 		}
 		r.Values = append(r.Values, tv)
 	}
+	// The margins say how near each value came to the threshold; they
+	// decide nothing, the comparisons above do.
+	r.withMargins()
 	switch {
 	case decided == 0:
 		r.Unavailable = "no trial gave a value"

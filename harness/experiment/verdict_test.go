@@ -383,3 +383,36 @@ func TestJudgeFailureBeatsUndecided(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgeMarginsAgree: over every case of TestJudge, each decided check's
+// deciding margin is on the side its Held says, so that the margin column
+// of a report can never contradict the verdict beside it.
+func TestJudgeMarginsAgree(t *testing.T) {
+	nonNegative := map[string]bool{">=": true, "<=": true, "==": true}
+	checked := map[bool]int{}
+	for _, tt := range append(seedCases, modelCases...) {
+		e := mustLookup(tt.exp)
+		trials := predicted[tt.exp](e)
+		if tt.change != nil {
+			tt.change(trials)
+		}
+		results, _ := Judge(e, trials)
+		for _, r := range results {
+			if r.Unavailable != "" {
+				continue
+			}
+			if r.Margin == nil {
+				t.Errorf("%s: %s: decided, got no margin", tt.exp, r.Check)
+				continue
+			}
+			m := *r.Margin
+			if says := m > 0 || (m == 0 && nonNegative[r.Check.Op]); says != r.Held {
+				t.Errorf("%s: %s: got margin %g, which says held %v; Judge says %v", tt.exp, r.Check, m, says, r.Held)
+			}
+			checked[r.Held]++
+		}
+	}
+	if checked[true] == 0 || checked[false] == 0 {
+		t.Errorf("got %d held and %d failed checks, want both compared", checked[true], checked[false])
+	}
+}

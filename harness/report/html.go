@@ -15,13 +15,18 @@ import (
 // and the lab's prediction, each labelled as such, the mechanism, the
 // departures and the checks with their measured values), with the figures
 // drawn as SVG charts, and every sampled trial's CPU and memory. With a
-// reference, it sets the run beside it. The page is one file that needs
+// reference, it sets the run beside it; options add what the records alone
+// cannot say (WithStability). The page is one file that needs
 // nothing from elsewhere: its stylesheet, its charts and its scripts are
 // inline, so it opens offline from disk. The same records give the same
 // bytes.
-func HTML(recs []experiment.Record, reference []experiment.Record) []byte {
+func HTML(recs []experiment.Record, reference []experiment.Record, opts ...Option) []byte {
+	p := newPage(recs, reference)
+	if x := newExtras(opts); x.stability != nil {
+		p.Stability = &htmlStability{Runs: x.stability.Runs, From: x.from, Rows: stabilityRows(*x.stability)}
+	}
 	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, newPage(recs, reference)); err != nil {
+	if err := pageTemplate.Execute(&b, p); err != nil {
 		// The template is fixed and its data plain: an error is a bug here.
 		panic(fmt.Sprintf("report: render HTML: %v", err))
 	}
@@ -32,8 +37,10 @@ func HTML(recs []experiment.Record, reference []experiment.Record) []byte {
 // from the records and the experiment package's functions.
 type htmlPage struct {
 	Records      int
+	Commits      []labCommit // one when the records are one run's
 	Environments []experiment.Environment
 	Verdicts     []verdictRow
+	Stability    *htmlStability
 	Reference    *beside
 	Merged       *mergedTable // a merge's verdicts side by side, instead of Verdicts
 	Sections     []htmlSection
@@ -48,6 +55,14 @@ type mergedTable struct {
 type mergedRow struct {
 	Name     string
 	Verdicts []experiment.Outcome // "" where the environment did not run it
+}
+
+// htmlStability is the Stability section: how the repeated runs agree, the
+// records drawn being the last run's, in From.
+type htmlStability struct {
+	Runs int
+	From string
+	Rows []stabilityRow
 }
 
 type verdictRow struct {
@@ -75,6 +90,7 @@ type htmlSection struct {
 
 type checkRow struct {
 	Check, Measured, Why string
+	Margin               string
 	Held                 string
 	Class                string // "held", "failed" or "undecided"
 }
@@ -110,6 +126,7 @@ func MergedHTML(recs []experiment.Record) []byte {
 		t.Rows = append(t.Rows, mergedRow{Name: name, Verdicts: m.Verdicts[name]})
 	}
 	p.Merged, p.Verdicts = t, nil
+	p.Commits = nil // each environment ran its own lab: the environments table names each one's commit
 	for i, r := range recs {
 		label := EnvLabel(index[r.Environment])
 		p.Sections[i].Name = label + " " + p.Sections[i].Name
@@ -123,7 +140,7 @@ func MergedHTML(recs []experiment.Record) []byte {
 }
 
 func newPage(recs, reference []experiment.Record) htmlPage {
-	p := htmlPage{Records: len(recs), Environments: environments(recs)}
+	p := htmlPage{Records: len(recs), Commits: commits(recs), Environments: environments(recs)}
 	for _, r := range recs {
 		p.Verdicts = append(p.Verdicts, verdictRow{Name: r.Experiment.Name, Anchor: anchor(r), Title: r.Experiment.Title,
 			Outcome: r.Verdict.Outcome, Trials: len(r.Trials), Took: r.Finished.Sub(r.Started).Round(time.Second),
@@ -164,7 +181,7 @@ func newSection(r experiment.Record) htmlSection {
 		}
 	}
 	for _, c := range r.Checks {
-		row := checkRow{Check: c.Check.String(), Measured: measured(c.Values), Why: c.Check.Why, Held: "yes", Class: "held"}
+		row := checkRow{Check: c.Check.String(), Measured: measured(c.Values), Margin: checkMargin(c), Why: c.Check.Why, Held: "yes", Class: "held"}
 		switch {
 		case c.Unavailable != "":
 			row.Held, row.Class = "undecided: "+c.Unavailable, "undecided"

@@ -96,10 +96,19 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 <body>
 <header>
 <h1 id="top">serverlab report</h1>
-<p class="lead">Drawn by <code>lab report</code> from the {{.Records}} JSON records beside this file; each holds every raw observation, so this page can be redrawn without running anything. The article's words are labelled as the article's, the lab's predictions as the lab's.</p>
+<p class="lead">Drawn by <code>lab report</code> from the {{.Records}} JSON records {{with .Stability}}of the last of {{.Runs}} runs, in <code>{{.From}}</code>{{else}}beside this file{{end}}; each holds every raw observation, so this page can be redrawn without running anything. The article's words are labelled as the article's, the lab's predictions as the lab's. A check's margin is how far the value that decides it stood from its threshold, in the metric's units: positive on the side where it holds, negative where it fails.</p>
+{{- if eq (len .Commits) 1}}
+<p class="commits">Every record was made at lab commit <code>{{(index .Commits 0).Name}}</code>.</p>
+{{- else if .Commits}}
+<p class="commits problem"><strong>The records were made at {{len .Commits}} lab commits, not one:</strong>
+{{- range $i, $c := .Commits}}{{if $i}};{{end}} <code>{{short $c.Commit}}</code> ({{range $j, $e := $c.Experiments}}{{if $j}}, {{end}}{{$e}}{{end}}){{end}}.</p>
+{{- end}}
 <nav aria-label="Contents"><ol>
 <li><a href="#environment">Environment</a></li>
 <li><a href="#verdicts">Verdicts</a></li>
+{{- if .Stability}}
+<li><a href="#stability">Stability</a></li>
+{{- end}}
 {{- if .Reference}}
 <li><a href="#reference">Beside the reference run</a></li>
 {{- end}}
@@ -143,6 +152,20 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 </table>
 {{- end}}
 </section>
+{{- with .Stability}}
+<section id="stability">
+<h2>Stability<a class="anchor" href="#stability" aria-label="Link to this section">#</a></h2>
+<p>How often each experiment was reproduced and each check held over {{.Runs}} runs, and by how much: the worst margin is the run nearest to failing, or furthest gone. A prediction that holds by a hair is a measurement, not yet a lesson.</p>
+<table>
+<thead><tr><th>experiment</th><th>reproduced</th><th>check</th><th>held</th><th>worst margin</th><th>median margin</th></tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr{{if .CheckUnsteady}} class="failed"{{end}}><td>{{.Experiment}}</td><td>{{if and .Reproduced .ExperimentUnsteady}}<strong>{{.Reproduced}}</strong>{{else}}{{.Reproduced}}{{end}}</td><td>{{if .Check}}<code>{{.Check}}</code>{{end}}</td><td>{{.Held}}</td><td class="num">{{.Worst}}</td><td class="num">{{.Median}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+</section>
+{{- end}}
 {{- with .Reference}}
 <section id="reference">
 <h2>Beside the reference run<a class="anchor" href="#reference" aria-label="Link to this section">#</a></h2>
@@ -197,10 +220,10 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 </dl>
 <h3 id="{{.Anchor}}-checks">Checks<a class="anchor" href="#{{.Anchor}}-checks" aria-label="Link to this section">#</a></h3>
 <table class="checks">
-<thead><tr><th>check</th><th>measured (per trial)</th><th>held</th><th>why</th></tr></thead>
+<thead><tr><th>check</th><th>measured (per trial)</th><th>margin</th><th>held</th><th>why</th></tr></thead>
 <tbody>
 {{- range .Checks}}
-<tr class="{{.Class}}"><td><code>{{.Check}}</code></td><td>{{.Measured}}</td><td>{{if eq .Class "failed"}}<strong>{{.Held}}</strong>{{else}}{{.Held}}{{end}}</td><td>{{.Why}}</td></tr>
+<tr class="{{.Class}}"><td><code>{{.Check}}</code></td><td>{{.Measured}}</td><td class="num">{{.Margin}}</td><td>{{if eq .Class "failed"}}<strong>{{.Held}}</strong>{{else}}{{.Held}}{{end}}</td><td>{{.Why}}</td></tr>
 {{- end}}
 </tbody>
 </table>

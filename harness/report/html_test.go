@@ -83,9 +83,11 @@ func TestHTML(t *testing.T) {
 		{"departure", "<li>3b: delay 60 s → 1 s</li>"},
 		{"departure", "<li>backlog-0: a 10 s delay the article's webserver3a.py does not have; backlog 5 → 0</li>"},
 		// Checks with their measured values and whether they held.
-		{"check", "<tr class=\"held\"><td><code>3b: staircase(1s) <= 0.25 in every trial</code></td><td>0</td><td>yes</td>"},
-		{"check", "<tr class=\"failed\"><td><code>backlog-128: connected_within(500ms) == 130 in every trial</code></td><td>129</td><td><strong>no</strong></td>"},
-		{"undecided", "<tr class=\"undecided\"><td><code>3g: zombies == 0 in every trial</code></td><td>? (no probe step ran)</td><td>undecided: no probe step ran</td>"},
+		{"check", "<tr class=\"held\"><td><code>3b: staircase(1s) <= 0.25 in every trial</code></td><td>0</td><td class=\"num\">+0.25</td><td>yes</td>"},
+		{"check", "<tr class=\"failed\"><td><code>backlog-128: connected_within(500ms) == 130 in every trial</code></td><td>129</td><td class=\"num\">−1</td><td><strong>no</strong></td>"},
+		{"undecided", "<tr class=\"undecided\"><td><code>3g: zombies == 0 in every trial</code></td><td>? (no probe step ran)</td><td class=\"num\">-</td><td>undecided: no probe step ran</td>"},
+		// The one lab commit the records were made at.
+		{"commit", "<p class=\"commits\">Every record was made at lab commit <code>9c806e536b46b577939d7296e3775fc3804f6bfa</code>.</p>"},
 		{"reason", "Why not reproduced: backlog-128: connected_within(500ms) == 130 in every trial (got 129)"},
 		// Charts are titled inside the SVG and captioned below it.
 		{"chart title", `<title id="head-of-line-an-iterative-server-makes-every-client-wait-for-the-one-before-fig-1-title">3b: each connection, from its start</title>`},

@@ -9,18 +9,28 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-// Markdown renders REPORT.md from records alone: the environment, a verdict
-// table, then for each experiment what the article says and what the lab
-// predicts (each labelled as such), where the run departs from the article,
-// why it happens, the checks with their thresholds and measured values, and
-// the figures behind the verdict. With a reference, it sets the run beside
-// it: same verdicts or not, and the key figures side by side.
-func Markdown(recs []experiment.Record, reference []experiment.Record) []byte {
+// Markdown renders REPORT.md from records alone: the environment, the lab
+// commit the records were made at, a verdict table, then for each
+// experiment what the article says and what the lab predicts (each
+// labelled as such), where the run departs from the article, why it
+// happens, the checks with their thresholds, measured values and margins,
+// and the figures behind the verdict. With a reference, it sets the run
+// beside it: same verdicts or not, and the key figures side by side. Options
+// add what the records alone cannot say (WithStability).
+func Markdown(recs []experiment.Record, reference []experiment.Record, opts ...Option) []byte {
+	x := newExtras(opts)
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	w("# serverlab report")
 	w("")
-	w("Drawn by `lab report` from the %d JSON records beside this file; each holds every raw observation, so this page can be redrawn without running anything.", len(recs))
+	if x.stability != nil {
+		w("Drawn by `lab report` from the %d JSON records of the last of %d runs, in %s; each holds every raw observation, so this page can be redrawn without running anything.",
+			len(recs), x.stability.Runs, x.from)
+	} else {
+		w("Drawn by `lab report` from the %d JSON records beside this file; each holds every raw observation, so this page can be redrawn without running anything.", len(recs))
+	}
+	w("%s", commitLine(recs))
+	w("A check's margin is how far the value that decides it stood from its threshold, in the metric's units: positive on the side where it holds, negative where it fails.")
 	w("")
 	writeEnvironments(&b, recs)
 	w("## Verdicts")
@@ -32,6 +42,11 @@ func Markdown(recs []experiment.Record, reference []experiment.Record) []byte {
 			len(r.Trials), r.Finished.Sub(r.Started).Round(time.Second), r.Started.Format("2006-01-02 15:04 UTC"))
 	}
 	w("")
+	if x.stability != nil {
+		w("## Stability")
+		w("")
+		writeStability(&b, *x.stability)
+	}
 	if len(reference) > 0 {
 		writeComparison(&b, recs, reference)
 	}
@@ -39,6 +54,57 @@ func Markdown(recs []experiment.Record, reference []experiment.Record) []byte {
 		writeExperiment(&b, r)
 	}
 	return []byte(b.String())
+}
+
+// commitLine says at which lab commit the records were made: one commit
+// for one run; several, flagged, when the records were made apart (a
+// rerun of some experiments), since their code is then not one.
+func commitLine(recs []experiment.Record) string {
+	cs := commits(recs)
+	switch len(cs) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("Every record was made at lab commit `%s`.", cs[0].Name())
+	}
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("`%s` (%s)", short(c.Commit), strings.Join(c.Experiments, ", ")))
+	}
+	return fmt.Sprintf("**The records were made at %d lab commits, not one:** %s.", len(cs), strings.Join(parts, "; "))
+}
+
+// labCommit is one lab commit and the experiments whose records were made
+// at it.
+type labCommit struct {
+	Commit      string // "" when the record does not say
+	Experiments []string
+}
+
+// Name is the commit, or "unknown" when the records do not say.
+func (c labCommit) Name() string {
+	if c.Commit == "" {
+		return "unknown"
+	}
+	return c.Commit
+}
+
+// commits groups records by the lab commit they were made at, in the
+// order the records first show each.
+func commits(recs []experiment.Record) []labCommit {
+	var out []labCommit
+	index := map[string]int{}
+	for _, r := range recs {
+		c := r.Environment.LabCommit
+		i, ok := index[c]
+		if !ok {
+			i = len(out)
+			index[c] = i
+			out = append(out, labCommit{Commit: c})
+		}
+		out[i].Experiments = append(out[i].Experiments, r.Experiment.Name)
+	}
+	return out
 }
 
 func anchor(r experiment.Record) string {
@@ -92,8 +158,8 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 	}
 	w("")
 	writeExplanation(b, r)
-	w("| check | measured (per trial) | held | why |")
-	w("|---|---|---|---|")
+	w("| check | measured (per trial) | margin | held | why |")
+	w("|---|---|---|---|---|")
 	for _, c := range r.Checks {
 		held := "yes"
 		switch {
@@ -102,7 +168,7 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 		case !c.Held:
 			held = "**no**"
 		}
-		w("| `%s` | %s | %s | %s |", cell(c.Check.String()), cell(measured(c.Values)), cell(held), cell(c.Check.Why))
+		w("| `%s` | %s | %s | %s | %s |", cell(c.Check.String()), cell(measured(c.Values)), checkMargin(c), cell(held), cell(c.Check.Why))
 	}
 	w("")
 	if fig, ok := figures[e.Name]; ok {

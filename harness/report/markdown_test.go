@@ -128,13 +128,15 @@ func TestMarkdown(t *testing.T) {
 		{"departure", "  - 3b: delay 60 s → 1 s\n"},
 		{"departure", "  - backlog-0: a 10 s delay the article's webserver3a.py does not have; backlog 5 → 0\n"},
 		{"departure", "  - 3c: no delay (the article's webserver3c.py sleeps 60 s)\n"},
-		// Checks with their measured values and whether they held.
-		{"check", "| `3b: staircase(1s) <= 0.25 in every trial` | 0 | yes | the k-th client ends within D/4 of k*D |\n"},
-		{"check", "| `3c: done_max <= 1.5 in every trial` | 1.002 | yes |"},
-		{"check", "| `backlog-128: connected_within(500ms) == 130 in every trial` | 129 | **no** |"},
-		{"check", "| `3c: zombies == 20 in every trial` | 20 | yes |"},
-		// A check that could not be decided says why.
-		{"undecided", "| `3g: zombies == 0 in every trial` | ? (no probe step ran) | undecided: no probe step ran |"},
+		// The one lab commit the records were made at.
+		{"commit", "Every record was made at lab commit `9c806e536b46b577939d7296e3775fc3804f6bfa`.\n"},
+		// Checks with their measured values, their margins and whether they held.
+		{"check", "| `3b: staircase(1s) <= 0.25 in every trial` | 0 | +0.25 | yes | the k-th client ends within D/4 of k*D |\n"},
+		{"check", "| `3c: done_max <= 1.5 in every trial` | 1.002 | +0.498 | yes |"},
+		{"check", "| `backlog-128: connected_within(500ms) == 130 in every trial` | 129 | −1 | **no** |"},
+		{"check", "| `3c: zombies == 20 in every trial` | 20 | 0 (exact) | yes |"},
+		// A check that could not be decided says why, and has no margin.
+		{"undecided", "| `3g: zombies == 0 in every trial` | ? (no probe step ran) | - | undecided: no probe step ran |"},
 		{"reason", "Why not reproduced: backlog-128: connected_within(500ms) == 130 in every trial (got 129)"},
 		// The timing figure: connect, first byte and end of every connection.
 		{"timing", "3b   client 5  connect  0.00 s  first byte  0.00 s  end  5.00 s  c" + strings.Repeat("─", 40) + "\n"},

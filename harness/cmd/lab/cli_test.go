@@ -5,10 +5,13 @@ import (
 	"errors"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/report"
 )
 
 func TestParse(t *testing.T) {
@@ -131,6 +134,10 @@ func TestRunExits(t *testing.T) {
 		{"lab nope", []string{"nope"}, errUsage, ""},
 		// negative counts are errors, not the defaults
 		{"negative trials", []string{"run", "--trials", "-1", "--no-build"}, nil, "--trials -1"},
+		// --repeat counts runs from 1
+		{"zero repeats", []string{"run", "--repeat", "0", "--no-build"}, nil, "--repeat 0"},
+		// a repeat never mixes its runs with an earlier repeat's
+		{"repeat over runs", []string{"run", "--repeat", "2", "--no-build", "--out", withRuns(t), "zombies"}, nil, "already holds 1 runs"},
 		// a report with nothing to draw from
 		{"report of nothing", []string{"report", "--dir", t.TempDir(), "--reference", ""}, nil, "nothing to draw"},
 		// ps needs exactly one service
@@ -147,6 +154,75 @@ func TestRunExits(t *testing.T) {
 				t.Errorf("got %v, want an error saying %q", err, tt.has)
 			}
 		})
+	}
+}
+
+// withRuns is a folder with one run of a repeat in it.
+func withRuns(t *testing.T) string {
+	out := t.TempDir()
+	if _, err := report.Write(report.RunDir(out, 1), recorded(t, "zombies", func(*experiment.Environment) {})); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestPrintVerdicts(t *testing.T) {
+	rec := func(name string, o experiment.Outcome, trials ...experiment.Trial) experiment.Record {
+		r := experiment.Record{Verdict: experiment.Verdict{Outcome: o}, Trials: trials,
+			Started: time.Date(2026, 11, 26, 2, 41, 0, 0, time.UTC)}
+		r.Experiment.Name = name
+		for _, tr := range trials {
+			r.Finished = r.Started.Add(tr.Elapsed + time.Second)
+		}
+		return r
+	}
+	timed := func(elapsed, overhead time.Duration) experiment.Trial {
+		return experiment.Trial{Elapsed: elapsed, Overhead: overhead}
+	}
+	s := time.Second
+	tests := []struct {
+		name string
+		recs []experiment.Record
+		want []string // lines, spaces squeezed
+	}{
+		// Set-up and measuring summed over the trials, rounded to 0.1 s,
+		// and a total.
+		{"timed", []experiment.Record{
+			rec("zombies", experiment.Reproduced, timed(2*s, 520*time.Millisecond), timed(3*s, 480*time.Millisecond)),
+			rec("eintr", experiment.NotReproduced, timed(4*s, 1260*time.Millisecond)),
+		}, []string{
+			"EXPERIMENT VERDICT TRIALS TOOK SET-UP MEASURING REASON",
+			"zombies reproduced 2 4s 1s 4s",
+			"eintr not reproduced 1 5s 1.3s 2.7s",
+			"TOTAL 3 9s 2.3s 6.7s",
+		}},
+		// A record made before overhead was recorded says nothing, and
+		// counts in no total.
+		{"untimed", []experiment.Record{
+			rec("zombies", experiment.Reproduced, timed(2*s, 0)),
+			rec("eintr", experiment.Reproduced, timed(4*s, 1500*time.Millisecond)),
+		}, []string{
+			"zombies reproduced 1 3s - -",
+			"eintr reproduced 1 5s 1.5s 2.5s",
+			"TOTAL 2 8s 1.5s 2.5s",
+		}},
+		// Nothing timed at all: dashes in the total too.
+		{"none timed", []experiment.Record{rec("zombies", experiment.Reproduced, timed(2*s, 0))}, []string{
+			"TOTAL 1 3s - -",
+		}},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		printVerdicts(&b, tt.recs)
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+			got = append(got, strings.Join(strings.Fields(line), " "))
+		}
+		for _, w := range tt.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s: got no line %q in\n%s", tt.name, w, b.String())
+			}
+		}
 	}
 }
 

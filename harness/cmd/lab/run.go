@@ -58,10 +58,12 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	var presets stringList
 	fs.Var(&presets, "preset", "run only the arms of this preset (repeatable)")
 	trials := fs.Int("trials", 0, "trials per arm (0: each experiment's own)")
+	repeat := fs.Int("repeat", 1, "run the experiments this many times in a row: run k into OUT/runs/k/, "+
+		"then how the runs agree into OUT/STABILITY.md and stability.json")
 	out := fs.String("out", "", "folder for the JSON records and REPORT.md (default: results/ of the repository, else ./results; "+
 		"results/reference/ is the committed reference run)")
 	reference := fs.String("reference", referenceDir(), "records to set this run beside in REPORT.md (\"\": none)")
-	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced")
+	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced (with --repeat, in every run)")
 	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
 	resume := fs.Bool("resume", false, "skip the experiments whose complete record is already in --out (after an interrupted run)")
 	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
@@ -77,6 +79,9 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	if *trials < 0 {
 		return fmt.Errorf("--trials %d: must be 0 (each experiment's own) or more", *trials)
 	}
+	if *repeat < 1 {
+		return fmt.Errorf("--repeat %d: must be 1 or more", *repeat)
+	}
 	if len(rest) == 0 {
 		// Compose passes a selection this way: its command cannot take
 		// a variable number of words.
@@ -88,6 +93,11 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *out == "" {
 		*out = resultsDir()
+	}
+	if *repeat > 1 {
+		if err := checkRepeatOut(*out, *repeat, *resume); err != nil {
+			return err
+		}
 	}
 	if err := runner.Ping(ctx); err != nil {
 		return err
@@ -111,53 +121,90 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintln(os.Stderr, "lab: cleanup:", err)
 		}
 	}()
-	env := trial.DescribeEnvironment(ctx, commit())
+	p := pass{
+		exps:      exps,
+		env:       trial.DescribeEnvironment(ctx, commit()),
+		options:   trial.Options{RunID: *runID, Trials: *trials, Presets: presets},
+		reference: *reference,
+		resume:    *resume,
+		trial:     trial.Run,
+		log:       os.Stderr,
+	}
+	if *repeat > 1 {
+		return runRepeat(ctx, p, *out, *repeat, *strict, stdout)
+	}
+	recs, failed, err := p.run(ctx, *out)
+	if err != nil {
+		return err
+	}
+	printVerdicts(stdout, recs)
+	return exitStatus(recs, failed, *strict)
+}
+
+// pass is one run of the selected experiments into one records folder:
+// what `lab run` does once, and --repeat N times.
+type pass struct {
+	exps      []experiment.Experiment
+	env       experiment.Environment
+	options   trial.Options // its Progress is the status line's
+	reference string        // records to draw the folder's REPORT.md beside
+	resume    bool          // keep the complete records already in the folder
+	// trial runs one experiment: trial.Run, or a stand-in in tests.
+	trial func(context.Context, experiment.Experiment, experiment.Environment, trial.Options) (experiment.Record, error)
+	log   io.Writer // the live status
+}
+
+// run runs every experiment of p once into out, writing each record as it
+// ends, then REPORT.md and index.html. It returns the records and the
+// experiments that could not run. An interrupt stops it after the
+// experiment under way: the report is drawn from those that finished, and
+// the error says where they are.
+func (p pass) run(ctx context.Context, out string) ([]experiment.Record, []string, error) {
 	done := map[string]experiment.Record{}
-	if *resume {
-		have, _, _ := report.Read(*out) // none yet: nothing to skip
+	if p.resume {
+		have, _, _ := report.Read(out) // none yet: nothing to skip
 		for _, r := range have {
 			if !r.Partial() {
 				done[r.Experiment.Name] = r
 			}
 		}
 	}
-	status := newStatus(os.Stderr, len(exps))
+	status := newStatus(p.log, len(p.exps))
+	opts := p.options
+	opts.Progress = status.progress
 	var recs []experiment.Record
 	var failed []string
-	for i, e := range exps {
+	for i, e := range p.exps {
 		status.begin(i, e.Name)
-		if r, ok := done[e.Name]; ok && len(presets) == 0 {
+		if r, ok := done[e.Name]; ok && len(opts.Presets) == 0 {
 			status.skipped(r)
 			recs = append(recs, r)
 			continue
 		}
-		rec, err := trial.Run(ctx, e, env, trial.Options{
-			RunID: *runID, Trials: *trials, Presets: presets, Progress: status.progress,
-		})
+		rec, err := p.trial(ctx, e, p.env, opts)
 		if ctx.Err() != nil {
 			status.interrupted(e.Name)
-			if _, err := writeReport(*out, *reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
-				return err
+			if _, err := writeReport(out, p.reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
+				return recs, failed, err
 			}
-			return fmt.Errorf("interrupted during %s: the %d finished experiments are in %s", e.Name, len(recs), *out)
+			return recs, failed, fmt.Errorf("interrupted during %s: the %d finished experiments are in %s", e.Name, len(recs), out)
 		}
 		if err != nil {
 			status.failed(e.Name, err)
 			failed = append(failed, fmt.Sprintf("%s: %v", e.Name, err))
 			continue
 		}
-		path, err := report.Write(*out, rec)
+		path, err := report.Write(out, rec)
 		if err != nil {
-			return err
+			return recs, failed, err
 		}
 		recs = append(recs, rec)
 		status.end(rec, path)
 	}
-	if _, err := writeReport(*out, *reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
-		return err
+	if _, err := writeReport(out, p.reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
+		return recs, failed, err
 	}
-	printVerdicts(stdout, recs)
-	return exitStatus(recs, failed, *strict)
+	return recs, failed, nil
 }
 
 // exitStatus is an error when an experiment could not run, a trial failed,
@@ -229,23 +276,75 @@ func listExperiments(w io.Writer) error {
 	return tw.Flush()
 }
 
+// printVerdicts tabulates the records' verdicts, and how long each took
+// setting up (starting and removing containers, probing the start) against
+// measuring, so that a slow experiment reads as slow to set up or slow to
+// observe; a last line sums them.
 func printVerdicts(w io.Writer, recs []experiment.Record) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPERIMENT\tVERDICT\tTRIALS\tTOOK\tREASON")
+	fmt.Fprintln(tw, "EXPERIMENT\tVERDICT\tTRIALS\tTOOK\tSET-UP\tMEASURING\tREASON")
+	var all timing
+	var trials int
+	var took time.Duration
 	for _, r := range recs {
 		reason := r.Verdict.Reason
 		if len(reason) > 100 {
 			reason = reason[:97] + "..."
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.Experiment.Name, r.Verdict.Outcome, len(r.Trials),
-			r.Finished.Sub(r.Started).Round(time.Second), reason)
+		t := timingOf(r)
+		all.add(t)
+		trials += len(r.Trials)
+		took += r.Finished.Sub(r.Started)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.Experiment.Name, r.Verdict.Outcome, len(r.Trials),
+			r.Finished.Sub(r.Started).Round(time.Second), t.setUp(), t.measuring(), reason)
 	}
+	fmt.Fprintf(tw, "TOTAL\t\t%d\t%s\t%s\t%s\t\n", trials, took.Round(time.Second), all.setUp(), all.measuring())
 	tw.Flush()
+}
+
+// timing is trials' time split into setting up and measuring, over the
+// trials whose record says (Trial.Overhead; older records do not).
+type timing struct {
+	overhead, measured time.Duration
+	known              bool
+}
+
+// timingOf sums r's trials: Overhead is set up, the rest of Elapsed
+// measuring. A record made before overhead was recorded has none, and says
+// nothing rather than a zero.
+func timingOf(r experiment.Record) timing {
+	var t timing
+	for _, tr := range r.Trials {
+		if tr.Overhead > 0 {
+			t.known = true
+		}
+		t.overhead += tr.Overhead
+		t.measured += tr.Elapsed - tr.Overhead
+	}
+	return t
+}
+
+// add sums another record's timing, when it has one.
+func (t *timing) add(o timing) {
+	if o.known {
+		t.overhead, t.measured, t.known = t.overhead+o.overhead, t.measured+o.measured, true
+	}
+}
+
+func (t timing) setUp() string     { return t.show(t.overhead) }
+func (t timing) measuring() string { return t.show(t.measured) }
+
+func (t timing) show(d time.Duration) string {
+	if !t.known {
+		return "-"
+	}
+	return d.Round(100 * time.Millisecond).String()
 }
 
 func runReport(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flags("report")
-	dir := fs.String("dir", "", "folder of the JSON records; REPORT.md and index.html are written there (default: results/ of the repository, else ./results)")
+	dir := fs.String("dir", "", "folder of the JSON records; REPORT.md and index.html are written there, and for the runs of lab run --repeat "+
+		"(DIR/runs/) STABILITY.md and stability.json (default: results/ of the repository, else ./results)")
 	reference := fs.String("reference", referenceDir(), "records to set these beside (\"\": none)")
 	merge := fs.Bool("merge", false, "merge the records of the folders named after the flags (a CI matrix's cells) into --dir, each environment's verdicts side by side")
 	strict := fs.Bool("strict", false, "exit non-zero unless every record drawn is reproduced")
@@ -267,7 +366,11 @@ func runReport(_ context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(os.Stderr, "lab: unexpected arguments: %s (--merge takes folders)\n", strings.Join(rest, " "))
 		return errUsage
 	default:
-		recs, err = writeReport(*dir, *reference)
+		var repeated bool
+		recs, repeated, err = redraw(*dir, *reference)
+		if err == nil && repeated {
+			fmt.Fprintln(stdout, "wrote", filepath.Join(*dir, report.StabilityMD), "and", filepath.Join(*dir, report.StabilityJSON))
+		}
 	}
 	if err != nil {
 		return err
@@ -315,14 +418,21 @@ func writeReport(dir, reference string) ([]experiment.Record, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	var ref []experiment.Record
-	if reference != "" && !sameDir(dir, reference) {
-		ref, _, _ = report.Read(reference) // no reference: no comparison
-	}
+	ref := referenceRecords(dir, reference)
 	if err := report.WriteReport(filepath.Join(dir, "REPORT.md"), report.Markdown(recs, ref)); err != nil {
 		return nil, err
 	}
 	return recs, report.WriteReport(filepath.Join(dir, "index.html"), report.HTML(recs, ref))
+}
+
+// referenceRecords are the records in reference to set dir's beside, none
+// when reference is dir itself or holds none.
+func referenceRecords(dir, reference string) []experiment.Record {
+	if reference == "" || sameDir(dir, reference) {
+		return nil
+	}
+	ref, _, _ := report.Read(reference) // no reference: no comparison
+	return ref
 }
 
 // sameDir says whether a and b name the same folder.
