@@ -27,6 +27,11 @@ type Experiment struct {
 	Mechanism string `json:"mechanism"`
 	Arms      []Arm  `json:"arms"`
 	Trials    int    `json:"trials"`
+	// Parallel is how many trials may run at once; 0 or 1, one at a time.
+	// Only an experiment whose lesson is what each specimen answers, not
+	// when nor at what cost, may set it: parallel trials share the CPUs and
+	// the engine, and would blur every lesson about timing or limits.
+	Parallel int `json:"parallel,omitempty"`
 	// Checks decide the verdict: every one must hold for "reproduced".
 	Checks []Check `json:"checks"`
 	// SampleEvery is how often the specimen is sampled during each trial
@@ -119,7 +124,10 @@ type ClientStep struct {
 type LoadStep struct {
 	Connections int           `json:"connections"`
 	Duration    time.Duration `json:"duration_ns"`
-	KeepAlive   bool          `json:"keepalive"`
+	// Timeout bounds a connect, and a response from its request's send;
+	// 0 is the load generator's default.
+	Timeout   time.Duration `json:"timeout_ns,omitempty"`
+	KeepAlive bool          `json:"keepalive"`
 	// Rate, when set, is the open model: requests per second at constant
 	// intervals, latency from each request's intended start.
 	Rate int `json:"rate,omitempty"`
@@ -195,6 +203,9 @@ func (e Experiment) Validate() error {
 	if e.Name == "" || e.Trials < 1 || len(e.Arms) == 0 || len(e.Checks) == 0 {
 		return fmt.Errorf("experiment %q: needs a name, trials, arms and checks", e.Name)
 	}
+	if e.Parallel < 0 {
+		return fmt.Errorf("experiment %s: parallel %d: must not be negative", e.Name, e.Parallel)
+	}
 	arms := map[string]bool{}
 	for _, a := range e.Arms {
 		if arms[a.Name] {
@@ -203,6 +214,9 @@ func (e Experiment) Validate() error {
 		arms[a.Name] = true
 		if _, err := catalogue.LookupPreset(a.Preset); err != nil {
 			return fmt.Errorf("experiment %s arm %s: %w", e.Name, a.Name, err)
+		}
+		if a.Pin && e.Parallel > 1 {
+			return fmt.Errorf("experiment %s arm %s: pinned to its CPUs, so its trials cannot run in parallel", e.Name, a.Name)
 		}
 		if a.Wire != "" && a.Wire != catalogue.WireSeed && a.Wire != catalogue.WireHTTP {
 			return fmt.Errorf("experiment %s arm %s: wire %q", e.Name, a.Name, a.Wire)

@@ -27,8 +27,8 @@ const stalled = "GET /hello HTTP/1.1\r\nHost: serverlab\r\nUser-Agent: slowloris
 func slowClients() Experiment {
 	const (
 		stallers = 50
-		probes   = 25
-		hold     = 3 * time.Second
+		probes   = 15 // 100 ms apart from 0.2 s: the last asks at 1.6 s, before the stall ends
+		hold     = 2 * time.Second
 		quick    = 50 * time.Millisecond
 	)
 	during := "during the stall"
@@ -99,8 +99,8 @@ func idleConnections() Experiment {
 	holding, idle := "holding", "10000 idle clients"
 	steps := []Step{
 		background(Step{Kind: StepClient, Label: idle, Client: &ClientStep{
-			Clients: n, Conns: 1, Ramp: 3 * time.Second, Hold: 8 * time.Second, Timeout: 10 * time.Second, Summary: true}}),
-		wait(5 * time.Second), // every client has connected, none has let go
+			Clients: n, Conns: 1, Ramp: 2 * time.Second, Hold: 4 * time.Second, Timeout: 6 * time.Second, Summary: true}}),
+		wait(3 * time.Second), // every client has connected (by 2 s), none has let go (from 4 s)
 		probe(holding),
 		Step{Kind: StepClient, Label: "probe", Client: &ClientStep{Clients: 1, Conns: 1, Timeout: 2 * time.Second}},
 		await(),

@@ -46,6 +46,10 @@ func robustness() Experiment {
 			"a request that cannot be framed is refused with its status and the connection closed after what was sent is drained, " +
 			"and a client that never finishes is timed out. A crash on one connection is a crash for all, in every model but the forking ones.",
 		Trials: 1,
+		// What each specimen answers is the lesson, not when: the slow
+		// cases wait seconds against the idle timeout, with seconds to
+		// spare (corpus.DefaultMargin), so three specimens at once.
+		Parallel: 3,
 	}
 	for _, r := range RobustPresets {
 		e.Arms = append(e.Arms, Arm{Name: r.Arm, Preset: r.Preset, Wire: catalogue.WireHTTP,

@@ -123,6 +123,8 @@ func hello() Experiment {
 		Mechanism: "The article's server reads once and answers whatever came, with a status line, a blank line and a body: no header says how long the body is, so a client reads until the server closes. " +
 			"The http wire is the same server made conformant: it parses the request, answers by status and says the body's length, so a client need not wait for the close.",
 		Trials: 1,
+		// What each specimen answers is the lesson, not when: four at once.
+		Parallel: 4,
 	}
 	step := func(label, path, raw string) Step {
 		return Step{Kind: StepClient, Label: label, Client: &ClientStep{
@@ -203,7 +205,7 @@ func backlog() Experiment {
 		Title: "The listen backlog holds the connections a busy server has not accepted",
 		Seed:  &Quote{Source: "webserver3a.py", Words: "REQUEST_QUEUE_SIZE = 5 ... listen_socket.listen(REQUEST_QUEUE_SIZE)"},
 		Predicts: "while an iterative server is busy, Linux completes backlog+1 handshakes in its accept queue, plus the one being served: backlog+2 connect within 500 ms; " +
-			"every other SYN is dropped and retried (1 s, 3 s, ...), so those clients do not connect within their 3 s timeout",
+			"every other SYN is dropped and retried (1 s, 3 s, ...), so those clients do not connect within their 2.5 s timeout",
 		Mechanism: "The kernel completes TCP handshakes on its own and queues them until accept() takes one; listen()'s backlog caps that queue. " +
 			"Linux admits a new connection while the queue holds no more than backlog entries, hence backlog+1, and drops the SYN when it is full, leaving the client to retransmit. " +
 			"net.core.somaxconn caps every backlog.",
@@ -218,14 +220,14 @@ func backlog() Experiment {
 			// the whole step: every later one waits in the queue or outside.
 			Args: []string{"--backlog", strconv.Itoa(b), "--delay", "10s"},
 			Steps: []Step{
-				clients(strconv.Itoa(n)+" clients, 15 ms apart", n, time.Duration(n)*15*time.Millisecond, 3*time.Second),
+				clients(strconv.Itoa(n)+" clients, 5 ms apart", n, time.Duration(n)*5*time.Millisecond, 2500*time.Millisecond),
 			},
 		})
 		e.Checks = append(e.Checks,
 			check(name, "connected_within", "500ms", "==", float64(b+2),
 				"one connection being served plus backlog+1 completed in the accept queue"),
 			check(name, "unconnected", "", "==", float64(n-b-2),
-				"every other SYN is dropped, and retried in vain until the 3 s timeout"),
+				"every other SYN is dropped, and retried in vain until the 2.5 s timeout"),
 		)
 	}
 	return e
@@ -317,7 +319,7 @@ func hostBounds(arm string, l catalogue.Limits, connections int) []Check {
 
 func zombieCount() Experiment {
 	const n = 20
-	steps := []Step{clients("20 clients over 0.5 s", n, 500*time.Millisecond, 5*time.Second), wait(time.Second), probe("after")}
+	steps := []Step{clients("20 clients over 0.5 s", n, 500*time.Millisecond, 5*time.Second), wait(500 * time.Millisecond), probe("after")}
 	return Experiment{
 		Name:  "zombies",
 		Title: "Children never waited for become zombies",
@@ -405,7 +407,7 @@ func eintr() Experiment {
 
 func sigchldCoalescing() Experiment {
 	const n = 128
-	steps := []Step{clients("128 clients at once", n, 0, 10*time.Second), wait(time.Second), probe("after")}
+	steps := []Step{clients("128 clients at once", n, 0, 10*time.Second), wait(500 * time.Millisecond), probe("after")}
 	return Experiment{
 		Name:  "sigchld-coalescing",
 		Title: "Signals do not queue: one wait() per SIGCHLD leaves zombies",

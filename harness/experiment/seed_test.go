@@ -132,7 +132,7 @@ func TestSelect(t *testing.T) {
 		// No arm left: an error.
 		{"head-of-line", []string{"webserver3g"}, nil, 0},
 		// A check against an arm left out goes too (forking/close vs epoll/close).
-		{"throughput", []string{"webserver3g"}, []string{"forking/keep-alive", "forking/close"}, 5},
+		{"throughput", []string{"webserver3g"}, []string{"forking/keep-alive", "forking/close"}, 3},
 	}
 	for _, tt := range tests {
 		e, err := Lookup(tt.exp)

