@@ -162,10 +162,12 @@ func init() {
 			r.Result.Errors = map[load.Kind]int64{load.Timeout: 1}
 		}, NotReproduced, []string{"forking/keep-alive: load_errors(c=16) == 0 in every trial"}},
 		judgeCase{"latency-under-load", "", nil, Reproduced, nil},
+		// The tails are measured, not predicted: one that shrinks at 90 %
+		// changes no verdict.
 		judgeCase{"latency-under-load", "epoll's tail shrinks at 90 %", func(ts []Trial) {
 			r, _ := LoadOf(*find(ts, "epoll", 1), "90%")
 			r.Result.Latency.P99 = 0.5
-		}, NotReproduced, []string{"epoll: p99_growth(90% over 50%) >= 1 in every trial"}},
+		}, Reproduced, nil},
 		judgeCase{"latency-under-load", "a connect times out at 50 %, and nothing the server was sent is lost", func(ts []Trial) {
 			r, _ := LoadOf(*find(ts, "prefork", 1), "50%")
 			r.Result.Errors = map[load.Kind]int64{load.Connect: 1}

@@ -38,6 +38,9 @@ type Environment struct {
 	LabCommit  string `json:"lab_commit"`
 	GoVersion  string `json:"go_version"`
 	Host       string `json:"host"`
+	// Neighbour is the busy neighbour the run had beside it (lab run
+	// --neighbour), "" for none.
+	Neighbour string `json:"neighbour,omitempty"`
 }
 
 // Engine describes the Docker engine and the kernel it runs on: the lessons

@@ -124,15 +124,19 @@ func anchor(r experiment.Record) string {
 // writeEnvironments lists each distinct environment the records were made in.
 func writeEnvironments(b *strings.Builder, recs []experiment.Record) {
 	seen := map[experiment.Environment]bool{}
-	fmt.Fprintf(b, "## Environment\n\n| kernel | Docker | cgroup | CPU | cores | arch | lab |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "## Environment\n\n| kernel | Docker | cgroup | CPU | cores | arch | lab | neighbour |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range recs {
 		e := r.Environment
 		if seen[e] {
 			continue
 		}
 		seen[e] = true
-		fmt.Fprintf(b, "| %s | %s | v%s | %s | %d | %s | %s (%s) |\n", e.Engine.Kernel, e.Engine.DockerVersion,
-			e.Engine.CgroupVersion, e.CPUModel, e.Engine.CPUs, e.Engine.Arch, e.LabVersion, short(e.LabCommit))
+		neighbour := e.Neighbour
+		if neighbour == "" {
+			neighbour = "none"
+		}
+		fmt.Fprintf(b, "| %s | %s | v%s | %s | %d | %s | %s (%s) | %s |\n", e.Engine.Kernel, e.Engine.DockerVersion,
+			e.Engine.CgroupVersion, e.CPUModel, e.Engine.CPUs, e.Engine.Arch, e.LabVersion, short(e.LabCommit), cell(neighbour))
 	}
 	b.WriteString("\n")
 }

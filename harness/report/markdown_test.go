@@ -115,7 +115,7 @@ func TestMarkdown(t *testing.T) {
 		name, want string
 	}{
 		// One environment row for the three records.
-		{"environment", "| 6.18.44 | 20.10.24 | v2 | AMD EPYC | 2 | x86_64 | 0.1.0 (9c806e536b46) |\n"},
+		{"environment", "| 6.18.44 | 20.10.24 | v2 | AMD EPYC | 2 | x86_64 | 0.1.0 (9c806e536b46) | none |\n"},
 		// The verdict table, a row per record.
 		{"verdict row", "| [head-of-line](#head-of-line-an-iterative-server-makes-every-client-wait-for-the-one-before) | **reproduced** | 2 | 10s | 2026-11-26 02:41 UTC |\n"},
 		{"verdict row", "| [backlog](#backlog-the-listen-backlog-holds-the-connections-a-busy-server-has-not-accepted) | **not reproduced** | 4 | 10s | 2026-11-26 02:41 UTC |\n"},

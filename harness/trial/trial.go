@@ -18,8 +18,8 @@ import (
 
 // The CPUs a pinned arm's specimen and agent run on.
 const (
-	SpecimenCPU = "0"
-	AgentCPU    = "1"
+	SpecimenCPU = runner.SpecimenCPU
+	AgentCPU    = runner.AgentCPU
 )
 
 // sampleBound bounds the agent's sampler: no trial runs longer.
@@ -300,19 +300,11 @@ func (tr *trial) load(ctx context.Context, l *experiment.LoadStep) (*experiment.
 	if path == "" {
 		path = client.DefaultPath
 	}
-	run := &experiment.LoadRun{}
-	if s, err := tr.lab.SampleOnce(ctx); err == nil {
-		run.Before = &s
-	}
-	res, err := tr.lab.Load(ctx, path, opts...)
+	a, err := tr.lab.LoadAround(ctx, path, opts...)
 	if err != nil {
 		return nil, err
 	}
-	run.Result = res
-	if s, err := tr.lab.SampleOnce(ctx); err == nil {
-		run.After = &s
-	}
-	return run, nil
+	return &experiment.LoadRun{Result: a.Result, Before: &a.Before, After: &a.After}, nil
 }
 
 // capacity is the requests per second the load step labelled label

@@ -20,6 +20,20 @@ func runAgent(ctx context.Context, args []string, stdout io.Writer) error {
 	return agent.Serve(ctx, func() { fmt.Fprintln(stdout, runner.AgentReady) })
 }
 
+func runHog(ctx context.Context, args []string, _ io.Writer) error {
+	fs := flags("hog")
+	threads := fs.Int("threads", 1, "threads to keep busy")
+	bound := fs.Duration("for", time.Hour, "stop after this long")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *threads < 1 || *threads > 64 || *bound <= 0 {
+		return fmt.Errorf("hog needs 1 to 64 --threads and a positive --for")
+	}
+	agent.Hog(ctx, *threads, *bound)
+	return nil
+}
+
 func runProbe(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("probe")
 	root := fs.String("proc", "/proc", "where procfs is mounted")

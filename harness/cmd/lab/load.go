@@ -8,8 +8,16 @@ import (
 	"io"
 	"os"
 
+	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/load"
+	"github.com/serverlab/serverlab/harness/runner"
 )
+
+// FlagAround is lab load's flag that samples a specimen around the run.
+const FlagAround = runner.FlagAround
+
+// procRoot is where the agent reads /proc.
+const procRoot = "/proc"
 
 func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("load")
@@ -25,6 +33,8 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	rate := fs.Float64(load.FlagRate, 0, "open model: requests per second in all, each timed from when it was due (0: closed model)")
 	timeout := fs.Duration(load.FlagTimeout, load.DefaultTimeout, "per connect, and per response from its request's send")
 	asJSON := fs.Bool(load.FlagJSON, false, "print one JSON object")
+	around := fs.String(FlagAround, "", "with -json, also sample the processes of this name (a specimen's comm) just before and just after the run, "+
+		"and print {\"before\": sample, \"result\": ..., \"after\": sample}: what the server spent over exactly the run, in one exec of the agent")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -45,6 +55,13 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 		load.WithRate(*rate),
 		load.WithTimeout(*timeout),
 	}
+	if *around != "" && !*asJSON {
+		return fmt.Errorf("-%s needs -%s", FlagAround, load.FlagJSON)
+	}
+	var before agent.Sample
+	if *around != "" {
+		before = agent.TakeSample(procRoot, *around)
+	}
 	progress := isTerminal(os.Stderr)
 	if progress {
 		opts = append(opts, load.WithProgress(load.DefaultProgressEvery, progressLine(os.Stderr)))
@@ -56,9 +73,13 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	switch {
+	case *around != "":
+		after := agent.TakeSample(procRoot, *around)
+		err = json.NewEncoder(stdout).Encode(runner.Around{Before: before, Result: res, After: after})
+	case *asJSON:
 		err = json.NewEncoder(stdout).Encode(res)
-	} else {
+	default:
 		err = res.WriteText(stdout)
 	}
 	if err != nil {

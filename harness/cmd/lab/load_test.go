@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/serverlab/serverlab/harness/runner"
 )
 
 func TestLoad(t *testing.T) {
@@ -32,6 +35,10 @@ func TestLoad(t *testing.T) {
 		// no URL, two URLs
 		{"no URL", []string{"-n", "1"}, "usage", ""},
 		{"two URLs", []string{url, url}, "usage", ""},
+		// the specimen sampled around the run: this test binary, by its
+		// process name, in one object
+		{"around", []string{"-n", "10", "--json", "--around", testComm(t), url}, "", `"before":{"taken"`},
+		{"around without json", []string{"-n", "10", "--around", "lab.test", url}, "needs", ""},
 		// a bad option is named
 		{"no connections", []string{"-c", "0", url}, "connections", ""},
 		{"pipeline without keepalive", []string{"--pipeline", "4", "--keepalive=false", url}, "pipeline", ""},
@@ -57,6 +64,15 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// testComm is this process's name as /proc gives it: what --around looks for.
+func testComm(t *testing.T) string {
+	b, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Skip("no /proc: ", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
 // TestLoadJSONIsOneObject: --json prints exactly one object, whole.
 func TestLoadJSONIsOneObject(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
@@ -75,5 +91,31 @@ func TestLoadJSONIsOneObject(t *testing.T) {
 	}
 	if got["target"] != srv.URL || got["requests"] != 10.0 {
 		t.Errorf("got target %v, requests %v; want %s, 10", got["target"], got["requests"], srv.URL)
+	}
+}
+
+// TestLoadAround: --around samples before and after the run, and the
+// result between them is the run's.
+func TestLoadAround(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "Hello, World!\n")
+	}))
+	defer srv.Close()
+	var out strings.Builder
+	if err := run(context.Background(), []string{"load", "-n", "10", "--json", "--around", testComm(t), srv.URL + "/hello"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var a runner.Around
+	if err := json.Unmarshal([]byte(out.String()), &a); err != nil {
+		t.Fatalf("got %q: %v", out.String(), err)
+	}
+	// Here the named process is no specimen started into a namespace (its
+	// parent is in view), so only what the sample reads of the machine
+	// shows that it was taken.
+	if a.Before.HostTasks <= 0 || a.After.HostTasks <= 0 {
+		t.Errorf("host tasks: got %d before and %d after, want them read", a.Before.HostTasks, a.After.HostTasks)
+	}
+	if a.Result.Requests != 10 || !a.After.Taken.After(a.Before.Taken) {
+		t.Errorf("got %d requests between samples taken at %v and %v, want 10 between them", a.Result.Requests, a.Before.Taken, a.After.Taken)
 	}
 }

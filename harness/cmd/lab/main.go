@@ -31,6 +31,7 @@ var commands = map[string]command{
 	"sample":  {"sample a specimen's processes and cgroup over time (inside its agent)", runSample},
 	"ps":      {"a playground service's processes as ps shows them, zombies marked Z", runPs},
 	"agent":   {"run as a specimen's agent (inside its container)", runAgent},
+	"hog":     {"keep CPUs busy: the busy neighbour of lab run --neighbour (inside its container)", runHog},
 	"cleanup": {"remove every container the lab labelled", runCleanup},
 	"compose": {"print compose.yaml, generated from the catalogue", runCompose},
 	"run":     {"run the seed's experiments and judge each prediction", runRun},

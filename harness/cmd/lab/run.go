@@ -67,6 +67,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
 	resume := fs.Bool("resume", false, "skip the experiments whose complete record is already in --out (after an interrupted run)")
 	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
+	neighbour := fs.String("neighbour", "", "run beside a busy neighbour: "+neighbourNames()+" (\"\": none); the records say which")
 	list := fs.Bool("list", false, "list the experiments and exit")
 	runID := fs.String("run-id", fmt.Sprintf("run-%d", time.Now().UnixNano()), "label for this run's containers (lab cleanup --run ID)")
 	rest, err := parse(fs, args)
@@ -121,9 +122,22 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintln(os.Stderr, "lab: cleanup:", err)
 		}
 	}()
+	env := trial.DescribeEnvironment(ctx, commit())
+	if *neighbour != "" {
+		n, err := runner.LookupNeighbour(*neighbour)
+		if err != nil {
+			return err
+		}
+		stop, err := runner.StartNeighbour(ctx, *runID, n)
+		defer stop()
+		if err != nil {
+			return err
+		}
+		env.Neighbour = n.Name + ": " + n.What
+	}
 	p := pass{
 		exps:      exps,
-		env:       trial.DescribeEnvironment(ctx, commit()),
+		env:       env,
 		options:   trial.Options{RunID: *runID, Trials: *trials, Presets: presets},
 		reference: *reference,
 		resume:    *resume,
@@ -205,6 +219,15 @@ func (p pass) run(ctx context.Context, out string) ([]experiment.Record, []strin
 		return recs, failed, err
 	}
 	return recs, failed, nil
+}
+
+// neighbourNames lists the neighbours for --neighbour's help.
+func neighbourNames() string {
+	var s []string
+	for _, n := range runner.Neighbours {
+		s = append(s, fmt.Sprintf("%s (%s)", n.Name, n.What))
+	}
+	return strings.Join(s, ", ")
 }
 
 // exitStatus is an error when an experiment could not run, a trial failed,
