@@ -3,6 +3,7 @@ package experiment
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // StabilityTable is how runs of the same experiments agree: a prediction
@@ -11,9 +12,21 @@ import (
 // measurement, not yet a lesson. It is what results/.../stability.json
 // holds.
 type StabilityTable struct {
-	Runs        int                   `json:"runs"`
+	Runs int `json:"runs"`
+	// Neighbour is the busy neighbour the runs had beside them (lab run
+	// --neighbour), "" for a quiet machine; runs beside different ones
+	// (a resumed repeat) name each, a quiet one as MixedQuiet.
+	Neighbour string `json:"neighbour,omitempty"`
+	// Commits are the lab commits whose code the runs measured, in the
+	// order the records first show them: more than one means the runs
+	// did not all measure the same code.
+	Commits     []string              `json:"commits,omitempty"`
 	Experiments []ExperimentStability `json:"experiments"`
 }
+
+// MixedQuiet stands for the quiet machine in a StabilityTable's
+// Neighbour when some runs had a neighbour and others none.
+const MixedQuiet = "none"
 
 // ExperimentStability is one experiment across the runs.
 type ExperimentStability struct {
@@ -51,8 +64,16 @@ func Stability(runs [][]Record) StabilityTable {
 	s := StabilityTable{Runs: len(runs)}
 	index := map[string]int{}
 	margins := map[string][][]float64{} // by experiment, per check: each decided run's margin
+	var neighbours []string
 	for _, recs := range runs {
 		for _, r := range recs {
+			if n := r.Environment.Neighbour; !slices.Contains(neighbours, n) {
+				neighbours = append(neighbours, n)
+			}
+			// A record that does not say its commit adds nothing to name.
+			if c := r.Environment.LabCommit; c != "" && !slices.Contains(s.Commits, c) {
+				s.Commits = append(s.Commits, c)
+			}
 			name := r.Experiment.Name
 			i, ok := index[name]
 			if !ok {
@@ -99,7 +120,23 @@ func Stability(runs [][]Record) StabilityTable {
 			e.Checks[j].WorstMargin, e.Checks[j].MedianMargin = &worst, &mid
 		}
 	}
+	s.Neighbour = neighbourOf(neighbours)
 	return s
+}
+
+// neighbourOf is the one neighbour all runs had, or else each, joined
+// with "; ", the quiet machine as MixedQuiet.
+func neighbourOf(distinct []string) string {
+	if len(distinct) == 1 {
+		return distinct[0]
+	}
+	named := slices.Clone(distinct)
+	for i, n := range named {
+		if n == "" {
+			named[i] = MixedQuiet
+		}
+	}
+	return strings.Join(named, "; ")
 }
 
 // Unsteady names, in words, each experiment that was not reproduced in

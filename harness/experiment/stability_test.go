@@ -128,3 +128,56 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+// TestStabilityEnvironment: a table names the neighbour its runs had and
+// the lab commits whose code they measured.
+func TestStabilityEnvironment(t *testing.T) {
+	const pinned = "pinned: one thread spinning on CPU 0, the pinned specimens' core"
+	const bounded = "bounded: two threads spinning anywhere, their cgroup bounded to one CPU's worth of time"
+	at := func(name, neighbour, commit string) Record {
+		r := stabilityRecord(name)
+		r.Environment.Neighbour, r.Environment.LabCommit = neighbour, commit
+		return r
+	}
+	tests := []struct {
+		name          string
+		runs          [][]Record
+		wantNeighbour string
+		wantCommits   []string
+	}{
+		// A quiet machine, one commit: no neighbour to name.
+		{"quiet", [][]Record{{at("zombies", "", "aaa"), at("eintr", "", "aaa")}, {at("zombies", "", "aaa")}}, "", []string{"aaa"}},
+		// Every run beside the pinned neighbour.
+		{"pinned", [][]Record{{at("zombies", pinned, "aaa")}, {at("zombies", pinned, "aaa")}}, pinned, []string{"aaa"}},
+		// A repeat resumed beside another neighbour, and at another commit:
+		// each named, in the order first met, the quiet machine as none.
+		{"mixed", [][]Record{{at("zombies", pinned, "bbb")}, {at("zombies", "", "aaa")}, {at("zombies", bounded, "bbb")}},
+			pinned + "; " + MixedQuiet + "; " + bounded, []string{"bbb", "aaa"}},
+		// Records that do not say their commit name none.
+		{"no commit", [][]Record{{at("zombies", "", "")}, {at("zombies", "", "aaa")}}, "", []string{"aaa"}},
+		// No run: nothing to say.
+		{"none", nil, "", nil},
+	}
+	for _, tt := range tests {
+		got := Stability(tt.runs)
+		if got.Neighbour != tt.wantNeighbour {
+			t.Errorf("%s: got neighbour %q, want %q", tt.name, got.Neighbour, tt.wantNeighbour)
+		}
+		if !slices.Equal(got.Commits, tt.wantCommits) {
+			t.Errorf("%s: got commits %q, want %q", tt.name, got.Commits, tt.wantCommits)
+		}
+	}
+	// Both are kept in stability.json, and left out where there is none.
+	b, err := json.Marshal(Stability([][]Record{{at("zombies", pinned, "aaa")}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"neighbour":"` + pinned + `"`, `"commits":["aaa"]`} {
+		if !strings.Contains(string(b), key) {
+			t.Errorf("stability.json: got no %s in %s", key, b)
+		}
+	}
+	if b, _ := json.Marshal(Stability(nil)); strings.Contains(string(b), "neighbour") || strings.Contains(string(b), "commits") {
+		t.Errorf("stability.json of no run: got %s, want neither neighbour nor commits", b)
+	}
+}

@@ -16,14 +16,14 @@ import (
 // departures and the checks with their measured values), with the figures
 // drawn as SVG charts, and every sampled trial's CPU and memory. With a
 // reference, it sets the run beside it; options add what the records alone
-// cannot say (WithStability). The page is one file that needs
+// cannot say (WithStability, WithStabilities). The page is one file that needs
 // nothing from elsewhere: its stylesheet, its charts and its scripts are
 // inline, so it opens offline from disk. The same records give the same
 // bytes.
 func HTML(recs []experiment.Record, reference []experiment.Record, opts ...Option) []byte {
 	p := newPage(recs, reference)
-	if x := newExtras(opts); x.stability != nil {
-		p.Stability = &htmlStability{Runs: x.stability.Runs, From: x.from, Rows: stabilityRows(*x.stability)}
+	if x := newExtras(opts); len(x.stabilities) > 0 {
+		p.Stability = &htmlStability{LastOf: x.lastOf, From: x.from, Tables: stabilityViews(x.stabilities)}
 	}
 	var b bytes.Buffer
 	if err := pageTemplate.Execute(&b, p); err != nil {
@@ -57,12 +57,13 @@ type mergedRow struct {
 	Verdicts []experiment.Outcome // "" where the environment did not run it
 }
 
-// htmlStability is the Stability section: how the repeated runs agree, the
-// records drawn being the last run's, in From.
+// htmlStability is the Stability section: how repeated runs agree, each
+// table under its heading. From, when the records drawn are not beside
+// the page, is the folder of the last of LastOf runs they are.
 type htmlStability struct {
-	Runs int
-	From string
-	Rows []stabilityRow
+	LastOf int
+	From   string
+	Tables []stabilityView
 }
 
 type verdictRow struct {

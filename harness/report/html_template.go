@@ -96,7 +96,7 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 <body>
 <header>
 <h1 id="top">serverlab report</h1>
-<p class="lead">Drawn by <code>lab report</code> from the {{.Records}} JSON records {{with .Stability}}of the last of {{.Runs}} runs, in <code>{{.From}}</code>{{else}}beside this file{{end}}; each holds every raw observation, so this page can be redrawn without running anything. The article's words are labelled as the article's, the lab's predictions as the lab's. A check's margin is how far the value that decides it stood from its threshold, in the metric's units: positive on the side where it holds, negative where it fails.</p>
+<p class="lead">Drawn by <code>lab report</code> from the {{.Records}} JSON records {{if and .Stability .Stability.From}}of the last of {{.Stability.LastOf}} runs, in <code>{{.Stability.From}}</code>{{else}}beside this file{{end}}; each holds every raw observation, so this page can be redrawn without running anything. The article's words are labelled as the article's, the lab's predictions as the lab's. A check's margin is how far the value that decides it stood from its threshold, in the metric's units: positive on the side where it holds, negative where it fails.</p>
 {{- if eq (len .Commits) 1}}
 <p class="commits">Every record was made at lab commit <code>{{(index .Commits 0).Name}}</code>.</p>
 {{- else if .Commits}}
@@ -155,7 +155,9 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 {{- with .Stability}}
 <section id="stability">
 <h2>Stability<a class="anchor" href="#stability" aria-label="Link to this section">#</a></h2>
-<p>How often each experiment was reproduced and each check held over {{.Runs}} runs, and by how much: the worst margin is the run nearest to failing, or furthest gone. A prediction that holds by a hair is a measurement, not yet a lesson.</p>
+<p>How often each experiment was reproduced and each check held over repeated runs, and by how much: the worst margin is the run nearest to failing, or furthest gone. A prediction that holds by a hair is a measurement, not yet a lesson.</p>
+{{- range .Tables}}
+<h3 id="{{.Anchor}}">{{.Heading}}<a class="anchor" href="#{{.Anchor}}" aria-label="Link to this section">#</a></h3>
 <table>
 <thead><tr><th>experiment</th><th>reproduced</th><th>check</th><th>held</th><th>worst margin</th><th>median margin</th></tr></thead>
 <tbody>
@@ -164,6 +166,15 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 {{- end}}
 </tbody>
 </table>
+{{- if eq (len .Commits) 1}}
+<p class="commits">Its runs measured lab commit <code>{{index .Commits 0}}</code>.</p>
+{{- else if .Commits}}
+<p class="commits problem"><strong>Its runs measured {{len .Commits}} lab commits, not one:</strong>
+{{- range $i, $c := .Commits}}{{if $i}},{{end}} <code>{{short $c}}</code>{{end}}.</p>
+{{- else}}
+<p class="commits">The table does not say which lab commit its runs measured.</p>
+{{- end}}
+{{- end}}
 </section>
 {{- end}}
 {{- with .Reference}}

@@ -16,16 +16,16 @@ import (
 // happens, the checks with their thresholds, measured values and margins,
 // and the figures behind the verdict. With a reference, it sets the run
 // beside it: same verdicts or not, and the key figures side by side. Options
-// add what the records alone cannot say (WithStability).
+// add what the records alone cannot say (WithStability, WithStabilities).
 func Markdown(recs []experiment.Record, reference []experiment.Record, opts ...Option) []byte {
 	x := newExtras(opts)
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	w("# serverlab report")
 	w("")
-	if x.stability != nil {
+	if x.from != "" {
 		w("Drawn by `lab report` from the %d JSON records of the last of %d runs, in %s; each holds every raw observation, so this page can be redrawn without running anything.",
-			len(recs), x.stability.Runs, x.from)
+			len(recs), x.lastOf, x.from)
 	} else {
 		w("Drawn by `lab report` from the %d JSON records beside this file; each holds every raw observation, so this page can be redrawn without running anything.", len(recs))
 	}
@@ -42,10 +42,10 @@ func Markdown(recs []experiment.Record, reference []experiment.Record, opts ...O
 			len(r.Trials), r.Finished.Sub(r.Started).Round(time.Second), r.Started.Format("2006-01-02 15:04 UTC"))
 	}
 	w("")
-	if x.stability != nil {
+	if len(x.stabilities) > 0 {
 		w("## Stability")
 		w("")
-		writeStability(&b, *x.stability)
+		writeStabilities(&b, "###", x.stabilities)
 	}
 	if len(reference) > 0 {
 		writeComparison(&b, recs, reference)

@@ -2,11 +2,13 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,11 +17,15 @@ import (
 
 // A repeated run (lab run --repeat N) keeps run k's records in
 // OUT/runs/k/, each a records folder of its own, and beside them how the
-// runs agree: OUT/stability.json and OUT/STABILITY.md.
+// runs agree: OUT/stability.json and OUT/STABILITY.md. A records folder
+// may also keep the stability tables of repeated runs made elsewhere,
+// whose records are too large to keep: StabilityFiles, such as
+// stability-pinned.json.
 const (
-	RunsDir       = "runs"
-	StabilityJSON = "stability.json"
-	StabilityMD   = "STABILITY.md"
+	RunsDir        = "runs"
+	StabilityJSON  = "stability.json"
+	StabilityMD    = "STABILITY.md"
+	StabilityFiles = "stability*.json"
 )
 
 // ErrNoRuns means a folder holds no repeated runs.
@@ -102,23 +108,99 @@ func WriteStability(out string, s experiment.StabilityTable) error {
 	return writeAtomic(filepath.Join(out, StabilityMD), StabilityMarkdown(s))
 }
 
-// StabilityMarkdown renders STABILITY.md: per experiment in how many runs
-// it was reproduced, and per check in how many it held, with the worst and
-// the median of the runs' margins.
+// ReadStabilities reads every stability table in dir (StabilityFiles):
+// stability.json first, a repeated run's own, then the others by name. A
+// folder without any is no error; a file that is not a stability table
+// is, naming it.
+func ReadStabilities(dir string) ([]experiment.StabilityTable, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, StabilityFiles))
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(paths, func(a, b string) int {
+		aOwn, bOwn := filepath.Base(a) == StabilityJSON, filepath.Base(b) == StabilityJSON
+		if aOwn != bOwn {
+			if aOwn {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a, b)
+	})
+	var tables []experiment.StabilityTable
+	for _, p := range paths {
+		s, err := readStability(p)
+		if err != nil {
+			return nil, err
+		}
+		tables = append(tables, s)
+	}
+	return tables, nil
+}
+
+func readStability(path string) (experiment.StabilityTable, error) {
+	var s experiment.StabilityTable
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return s, err // names the path
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("read stability %s: %w", path, err)
+	}
+	// Any JSON object decodes, a record too: a table counts its runs.
+	if s.Runs < 1 {
+		return s, fmt.Errorf("read stability %s: not a stability table (it counts no runs)", path)
+	}
+	return s, nil
+}
+
+// isStabilityFile says whether the file at path is a stability table by
+// its name, not a record.
+func isStabilityFile(path string) bool {
+	ok, _ := filepath.Match(StabilityFiles, filepath.Base(path))
+	return ok
+}
+
+// StabilityMarkdown renders STABILITY.md of a repeated run: per
+// experiment in how many runs it was reproduced, and per check in how many
+// it held, with the worst and the median of the runs' margins.
 func StabilityMarkdown(s experiment.StabilityTable) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# serverlab stability\n\n")
 	fmt.Fprintf(&b, "Drawn by `lab report` from the records of %d runs, in %s/1/ to %s/%d/.\n\n", s.Runs, RunsDir, RunsDir, s.Runs)
-	writeStability(&b, s)
+	writeStabilities(&b, "##", []experiment.StabilityTable{s})
 	return []byte(b.String())
 }
 
-// writeStability draws the stability table, for STABILITY.md and for the
-// Stability section of REPORT.md.
-func writeStability(b *strings.Builder, s experiment.StabilityTable) {
+// StabilitiesMarkdown renders the STABILITY.md of a records folder that
+// keeps the stability tables of repeated runs made elsewhere, but not
+// their records: each table under a heading of its own.
+func StabilitiesMarkdown(tables []experiment.StabilityTable) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# serverlab stability\n\n")
+	fmt.Fprintf(&b, "Drawn by `lab report` from the %d stability tables beside this file (%s), each a repeated run's (lab run --repeat); the runs' records are not kept here.\n\n",
+		len(tables), StabilityFiles)
+	writeStabilities(&b, "##", tables)
+	return []byte(b.String())
+}
+
+// writeStabilities says what a stability table shows, then draws each
+// table under a heading at level ("##", "###") that says how it was run.
+func writeStabilities(b *strings.Builder, level string, tables []experiment.StabilityTable) {
 	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	w("How often each experiment was reproduced and each check held, and by how much: a check's margin is how far the value that decides it stood from its threshold in a run, in the metric's units, positive on the side where it holds. The worst is the run nearest to failing, or furthest gone; a prediction that holds by a hair is a measurement, not yet a lesson.")
 	w("")
+	for _, v := range stabilityViews(tables) {
+		w("%s %s", level, v.Heading)
+		w("")
+		writeStability(b, v)
+	}
+}
+
+// writeStability draws one stability table and the lab commits it
+// measured, for STABILITY.md and for the Stability section of REPORT.md.
+func writeStability(b *strings.Builder, v stabilityView) {
+	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	w("| experiment | reproduced | check | held | worst margin | median margin |")
 	w("|---|---|---|---|---|---|")
 	bold := func(s string, on bool) string {
@@ -127,7 +209,7 @@ func writeStability(b *strings.Builder, s experiment.StabilityTable) {
 		}
 		return s
 	}
-	for _, row := range stabilityRows(s) {
+	for _, row := range v.Rows {
 		check := ""
 		if row.Check != "" {
 			check = "`" + cell(row.Check) + "`"
@@ -136,6 +218,50 @@ func writeStability(b *strings.Builder, s experiment.StabilityTable) {
 			check, bold(row.Held, row.CheckUnsteady), row.Worst, row.Median)
 	}
 	w("")
+	switch len(v.Commits) {
+	case 0:
+		w("The table does not say which lab commit its runs measured.")
+	case 1:
+		w("Its runs measured lab commit `%s`.", v.Commits[0])
+	default:
+		var cs []string
+		for _, c := range v.Commits {
+			cs = append(cs, "`"+short(c)+"`")
+		}
+		w("**Its runs measured %d lab commits, not one:** %s.", len(v.Commits), strings.Join(cs, ", "))
+	}
+	w("")
+}
+
+// stabilityView is one stability table as both reports draw it.
+type stabilityView struct {
+	Heading string   // how the runs were made: "20 runs, the machine quiet"
+	Anchor  string   // the page's id for it
+	Commits []string // the lab commits the runs measured
+	Rows    []stabilityRow
+}
+
+func stabilityViews(tables []experiment.StabilityTable) []stabilityView {
+	var vs []stabilityView
+	for i, s := range tables {
+		vs = append(vs, stabilityView{Heading: stabilityHeading(s), Anchor: fmt.Sprintf("stability-%d", i+1),
+			Commits: s.Commits, Rows: stabilityRows(s)})
+	}
+	return vs
+}
+
+// stabilityHeading says how many runs a table sets side by side and what
+// ran beside them: a lesson that holds on a quiet machine may not beside
+// a busy neighbour.
+func stabilityHeading(s experiment.StabilityTable) string {
+	runs := fmt.Sprintf("%d runs", s.Runs)
+	if s.Runs == 1 {
+		runs = "1 run"
+	}
+	if s.Neighbour == "" {
+		return runs + ", the machine quiet"
+	}
+	return runs + " beside a busy neighbour: " + s.Neighbour
 }
 
 // stabilityRow is one check's row of the stability table; the experiment's
@@ -185,8 +311,11 @@ func stabilityRows(s experiment.StabilityTable) []stabilityRow {
 type Option func(*extras)
 
 type extras struct {
-	stability *experiment.StabilityTable
-	from      string // where the records drawn are, when not beside the report
+	stabilities []experiment.StabilityTable
+	// from is where the records drawn are when not beside the report: the
+	// last of lastOf repeated runs.
+	from   string
+	lastOf int
 }
 
 func newExtras(opts []Option) extras {
@@ -201,5 +330,16 @@ func newExtras(opts []Option) extras {
 // agreement; the records drawn are then the last run's, in the folder from
 // (relative to the report, e.g. "runs/5/").
 func WithStability(s experiment.StabilityTable, from string) Option {
-	return func(x *extras) { x.stability, x.from = &s, from }
+	return func(x *extras) {
+		WithStabilities(s)(x)
+		x.from, x.lastOf = from, s.Runs
+	}
+}
+
+// WithStabilities adds the tables to the Stability section, each under a
+// heading of its own, after those added before: the stability of repeated
+// runs whose records are not the ones drawn (made elsewhere, beside a
+// neighbour).
+func WithStabilities(tables ...experiment.StabilityTable) Option {
+	return func(x *extras) { x.stabilities = append(x.stabilities, tables...) }
 }

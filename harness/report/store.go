@@ -101,8 +101,8 @@ var ErrNoRecords = errors.New("no records")
 // Read loads every complete record in dir, in the suite's order (unknown
 // experiments last, by name). A file that is not a record (cut short,
 // corrupt, or some other JSON) is skipped and listed, never fatal, but for
-// a repeated run's stability.json, which is left alone; a folder without
-// any record is ErrNoRecords.
+// the stability tables (StabilityFiles), which are left alone; a folder
+// without any record is ErrNoRecords.
 func Read(dir string) ([]experiment.Record, []Skipped, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
@@ -111,8 +111,8 @@ func Read(dir string) ([]experiment.Record, []Skipped, error) {
 	var recs []experiment.Record
 	var skipped []Skipped
 	for _, p := range paths {
-		if filepath.Base(p) == StabilityJSON {
-			continue // a repeated run's agreement, beside its records: no record, and known
+		if isStabilityFile(p) {
+			continue // repeated runs' agreement, beside the records: no record, and known
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -91,9 +91,10 @@ func repeatStatus(runs [][]experiment.Record, s experiment.StabilityTable, faile
 // writeRepeatReport draws a folder of repeated runs from the records on
 // disk: out/stability.json and out/STABILITY.md, then out/REPORT.md and
 // index.html from the last run that has records, with the Stability
-// section. A folder that also holds records of its own (a single run made
-// there) keeps its report of them. It returns every run's records, and
-// the stability.
+// section: the runs', then those of the other stability tables kept in
+// out (stability-pinned.json, made elsewhere). A folder that also holds
+// records of its own (a single run made there) keeps its report of them.
+// It returns every run's records, and the stability.
 func writeRepeatReport(out, reference string) ([][]experiment.Record, experiment.StabilityTable, error) {
 	runs, skipped, err := report.ReadRuns(out)
 	for _, s := range skipped {
@@ -118,35 +119,46 @@ func writeRepeatReport(out, reference string) ([][]experiment.Record, experiment
 	if last == 0 {
 		return runs, s, fmt.Errorf("nothing to draw: %w in %s (lab run writes them)", report.ErrNoRecords, filepath.Join(out, report.RunsDir))
 	}
-	recs := runs[last-1]
-	from := report.RunsDir + "/" + strconv.Itoa(last) + "/"
-	ref := referenceRecords(out, reference)
-	if err := report.WriteReport(filepath.Join(out, "REPORT.md"), report.Markdown(recs, ref, report.WithStability(s, from))); err != nil {
+	tables, err := report.ReadStabilities(out)
+	if err != nil {
 		return runs, s, err
 	}
-	return runs, s, report.WriteReport(filepath.Join(out, "index.html"), report.HTML(recs, ref, report.WithStability(s, from)))
+	// The first is stability.json, s as just written.
+	others := tables[min(1, len(tables)):]
+	recs := runs[last-1]
+	from := report.RunsDir + "/" + strconv.Itoa(last) + "/"
+	opts := []report.Option{report.WithStability(s, from), report.WithStabilities(others...)}
+	ref := referenceRecords(out, reference)
+	if err := report.WriteReport(filepath.Join(out, "REPORT.md"), report.Markdown(recs, ref, opts...)); err != nil {
+		return runs, s, err
+	}
+	return runs, s, report.WriteReport(filepath.Join(out, "index.html"), report.HTML(recs, ref, opts...))
 }
 
 // redraw is what lab report draws in dir: its records, as writeReport
 // draws them, or for a folder of repeated runs writeRepeatReport's
 // drawing. It returns the records drawn: dir's own, or else every run's;
-// repeated says whether there were runs.
-func redraw(dir, reference string) (recs []experiment.Record, repeated bool, err error) {
+// and the stability files it wrote, if any.
+func redraw(dir, reference string) (recs []experiment.Record, stability []string, err error) {
 	runs, _, err := writeRepeatReport(dir, reference)
 	switch {
 	case errors.Is(err, report.ErrNoRuns):
-		recs, err := writeReport(dir, reference)
-		return recs, false, err
+		recs, drew, err := drawReport(dir, reference)
+		if drew {
+			stability = []string{filepath.Join(dir, report.StabilityMD)}
+		}
+		return recs, stability, err
 	case err != nil:
-		return nil, true, err
+		return nil, nil, err
 	}
+	stability = []string{filepath.Join(dir, report.StabilityMD), filepath.Join(dir, report.StabilityJSON)}
 	if own, _, err := report.Read(dir); err == nil {
-		return own, true, nil
+		return own, stability, nil
 	}
 	for _, r := range runs {
 		recs = append(recs, r...)
 	}
-	return recs, true, nil
+	return recs, stability, nil
 }
 
 // printRuns prints a line per run, then per experiment in how many runs it

@@ -240,3 +240,145 @@ func TestRepeatOwnRecords(t *testing.T) {
 		t.Errorf("STABILITY.md: %v", err)
 	}
 }
+
+// stabilityOf is the stability of runs of the fixtures' zombies and eintr
+// made beside neighbour, zombies failing in the second run.
+func stabilityOf(t *testing.T, runs int, neighbour string) experiment.StabilityTable {
+	var rs [][]experiment.Record
+	for k := 1; k <= runs; k++ {
+		env := func(e *experiment.Environment) { e.Neighbour = neighbour }
+		z := recorded(t, "zombies", env)
+		if k == 2 {
+			notReproduced(&z)
+		}
+		rs = append(rs, []experiment.Record{z, recorded(t, "eintr", env)})
+	}
+	return experiment.Stability(rs)
+}
+
+// writeTable writes s into dir as name, as a repeated run made elsewhere
+// wrote it.
+func writeTable(t *testing.T, dir, name string, s experiment.StabilityTable) {
+	t.Helper()
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const pinned = "pinned: one thread spinning on CPU 0, the pinned specimens' core"
+
+// TestReportStabilityTables: a folder that keeps one run's records and
+// the stability tables of repeated runs made elsewhere, but no runs/ (as
+// the reference run does), draws each table under its heading in
+// REPORT.md, index.html and a STABILITY.md that holds them all.
+func TestReportStabilityTables(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"zombies", "eintr"} {
+		if _, err := report.Write(dir, recorded(t, name, func(*experiment.Environment) {})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeTable(t, dir, "stability-pinned.json", stabilityOf(t, 2, pinned))
+	writeTable(t, dir, report.StabilityJSON, stabilityOf(t, 3, ""))
+	// What the repeated run wrote where its runs were: no longer true here.
+	if err := os.WriteFile(filepath.Join(dir, report.StabilityMD), []byte("from the records of 3 runs, in runs/1/ to runs/3/.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var said strings.Builder
+	if err := run(context.Background(), []string{"report", "--dir", dir, "--reference", ""}, &said); err != nil {
+		t.Fatalf("lab report: %v", err)
+	}
+	wants := []string{
+		"### 3 runs, the machine quiet\n",
+		"| zombies | **2/3** | `3c: outcome(replied) == 20 in every trial` | 3/3 | 0 (exact) | 0 (exact) |\n",
+		"### 2 runs beside a busy neighbour: " + pinned + "\n",
+		"| zombies | **1/2** | `3c: outcome(replied) == 20 in every trial` | 2/2 | 0 (exact) | 0 (exact) |\n",
+		"|  |  | `3g: zombies == 0 in every trial` | **1/2** | −3 | −1.5 |\n",
+	}
+	top := readFile(t, filepath.Join(dir, "REPORT.md"))
+	stability := readFile(t, filepath.Join(dir, report.StabilityMD))
+	for _, page := range []struct{ name, text, level string }{{"REPORT.md", top, "###"}, {report.StabilityMD, stability, "##"}} {
+		at := 0
+		for _, want := range wants {
+			want = strings.Replace(want, "### ", page.level+" ", 1)
+			i := strings.Index(page.text[at:], want)
+			if i < 0 {
+				t.Errorf("%s: got no %q after byte %d of\n%s", page.name, want, at, page.text)
+				continue
+			}
+			at += i + len(want)
+		}
+	}
+	for _, want := range []string{"from the 2 JSON records beside this file;", "## Stability\n", "| [zombies](#"} {
+		if !strings.Contains(top, want) {
+			t.Errorf("REPORT.md: got no %q", want)
+		}
+	}
+	if strings.Contains(stability, "runs/1/") {
+		t.Errorf("STABILITY.md: got the runs named, want it redrawn from the tables:\n%s", stability)
+	}
+	page := readFile(t, filepath.Join(dir, "index.html"))
+	for _, want := range []string{`<h3 id="stability-1">3 runs, the machine quiet`, `<h3 id="stability-2">2 runs beside a busy neighbour: pinned: one thread spinning on CPU 0, the pinned specimens&#39; core`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("index.html: got no %q", want)
+		}
+	}
+	if want := "wrote " + filepath.Join(dir, report.StabilityMD) + "\n"; !strings.Contains(said.String(), want) {
+		t.Errorf("lab report: got %q, want it to say %q", said.String(), want)
+	}
+	// The tables are no records: nothing skipped, and stability.json kept.
+	if recs, skipped, err := report.Read(dir); err != nil || len(recs) != 2 || len(skipped) != 0 {
+		t.Errorf("Read: got %d records, skipped %v, %v; want the two records", len(recs), skipped, err)
+	}
+	var s experiment.StabilityTable
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(dir, report.StabilityJSON))), &s); err != nil || s.Runs != 3 {
+		t.Errorf("stability.json: got %d runs (%v), want the 3 it held", s.Runs, err)
+	}
+
+	// A table cut short is an error that names it, and nothing is drawn.
+	bad := filepath.Join(dir, "stability-bounded.json")
+	if err := os.WriteFile(bad, []byte(`{"runs": 10, "experiments": [`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "REPORT.md")); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"report", "--dir", dir, "--reference", ""}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("lab report beside a corrupt table: got %v, want an error naming %s", err, bad)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "REPORT.md")); err == nil {
+		t.Errorf("lab report beside a corrupt table: got a REPORT.md, want none")
+	}
+}
+
+// TestRepeatBesideTables: a repeated run into a folder that keeps other
+// tables draws its runs' first, then theirs; its STABILITY.md holds its
+// runs alone.
+func TestRepeatBesideTables(t *testing.T) {
+	out := t.TempDir()
+	writeTable(t, out, "stability-pinned.json", stabilityOf(t, 2, pinned))
+	_, p := newFake(t)
+	if err := runRepeat(context.Background(), p, out, 3, false, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	top := readFile(t, filepath.Join(out, "REPORT.md"))
+	own, beside := strings.Index(top, "### 3 runs, the machine quiet\n"), strings.Index(top, "### 2 runs beside a busy neighbour: "+pinned+"\n")
+	if own < 0 || beside < own || !strings.Contains(top, "of the last of 3 runs, in runs/3/;") {
+		t.Errorf("REPORT.md: got the runs' table at %d and the pinned one at %d, want both, the runs' first, the records of runs/3/:\n%s", own, beside, top)
+	}
+	if s := readFile(t, filepath.Join(out, report.StabilityMD)); !strings.Contains(s, "from the records of 3 runs") || strings.Contains(s, "pinned") {
+		t.Errorf("STABILITY.md: got\n%s\nwant the 3 runs' table alone", s)
+	}
+	// lab report draws it again the same.
+	if err := run(context.Background(), []string{"report", "--dir", out, "--reference", ""}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(out, "REPORT.md")); got != top {
+		t.Errorf("lab report: got a REPORT.md other than the one lab run drew")
+	}
+}
