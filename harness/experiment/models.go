@@ -99,8 +99,8 @@ func idleConnections() Experiment {
 	holding, idle := "holding", "10000 idle clients"
 	steps := []Step{
 		background(Step{Kind: StepClient, Label: idle, Client: &ClientStep{
-			Clients: n, Conns: 1, Ramp: 2 * time.Second, Hold: 4 * time.Second, Timeout: 6 * time.Second, Summary: true}}),
-		wait(3 * time.Second), // every client has connected (by 2 s), none has let go (from 4 s)
+			Clients: n, Conns: 1, Ramp: 1500 * time.Millisecond, Hold: 3 * time.Second, Timeout: 5 * time.Second, Summary: true}}),
+		wait(2200 * time.Millisecond), // every client has connected (by 1.5 s), none has let go (from 3 s)
 		probe(holding),
 		Step{Kind: StepClient, Label: "probe", Client: &ClientStep{Clients: 1, Conns: 1, Timeout: 2 * time.Second}},
 		await(),

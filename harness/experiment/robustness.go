@@ -48,8 +48,8 @@ func robustness() Experiment {
 		Trials: 1,
 		// What each specimen answers is the lesson, not when: the slow
 		// cases wait seconds against the idle timeout, with seconds to
-		// spare (corpus.DefaultMargin), so three specimens at once.
-		Parallel: 3,
+		// spare (corpus.DefaultMargin), so four specimens at once.
+		Parallel: 4,
 	}
 	for _, r := range RobustPresets {
 		e.Arms = append(e.Arms, Arm{Name: r.Arm, Preset: r.Preset, Wire: catalogue.WireHTTP,

@@ -205,7 +205,7 @@ func backlog() Experiment {
 		Title: "The listen backlog holds the connections a busy server has not accepted",
 		Seed:  &Quote{Source: "webserver3a.py", Words: "REQUEST_QUEUE_SIZE = 5 ... listen_socket.listen(REQUEST_QUEUE_SIZE)"},
 		Predicts: "while an iterative server is busy, Linux completes backlog+1 handshakes in its accept queue, plus the one being served: backlog+2 connect within 500 ms; " +
-			"every other SYN is dropped and retried (1 s, 3 s, ...), so those clients do not connect within their 2.5 s timeout",
+			"every other SYN is dropped and retried (1 s, 3 s, ...), so those clients do not connect within their 2 s timeout",
 		Mechanism: "The kernel completes TCP handshakes on its own and queues them until accept() takes one; listen()'s backlog caps that queue. " +
 			"Linux admits a new connection while the queue holds no more than backlog entries, hence backlog+1, and drops the SYN when it is full, leaving the client to retransmit. " +
 			"net.core.somaxconn caps every backlog.",
@@ -220,14 +220,14 @@ func backlog() Experiment {
 			// the whole step: every later one waits in the queue or outside.
 			Args: []string{"--backlog", strconv.Itoa(b), "--delay", "10s"},
 			Steps: []Step{
-				clients(strconv.Itoa(n)+" clients, 5 ms apart", n, time.Duration(n)*5*time.Millisecond, 2500*time.Millisecond),
+				clients(strconv.Itoa(n)+" clients, 5 ms apart", n, time.Duration(n)*5*time.Millisecond, 2*time.Second),
 			},
 		})
 		e.Checks = append(e.Checks,
 			check(name, "connected_within", "500ms", "==", float64(b+2),
 				"one connection being served plus backlog+1 completed in the accept queue"),
 			check(name, "unconnected", "", "==", float64(n-b-2),
-				"every other SYN is dropped, and retried in vain until the 2.5 s timeout"),
+				"every other SYN is dropped, and retried in vain until the 2 s timeout (its retries leave at 1 s and 3 s)"),
 		)
 	}
 	return e

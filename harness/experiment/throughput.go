@@ -40,11 +40,11 @@ const (
 // load generator's timeout in it: a request a starved connection sent at
 // the start of a level times out within it (with a level no longer than
 // the timeout nothing could ever time out, and a check of no loss could
-// not fail). In one second every model answers thousands of requests,
-// the iterative server included.
+// not fail). In 0.8 s every model answers thousands of requests, the
+// iterative server included.
 const (
-	throughputLevel   = time.Second
-	throughputTimeout = 500 * time.Millisecond
+	throughputLevel   = 800 * time.Millisecond
+	throughputTimeout = 400 * time.Millisecond
 )
 
 // guaranteedConns is the most connections a task-per-connection model is
@@ -132,9 +132,9 @@ func latencyUnderLoad() Experiment {
 	const conns = 16
 	capacity := "capacity"
 	steps := []Step{
-		{Kind: StepLoad, Label: capacity, Load: &LoadStep{Connections: conns, Duration: time.Second, Timeout: throughputTimeout}},
-		{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 1500 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.5}},
-		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 1500 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.9}},
+		{Kind: StepLoad, Label: capacity, Load: &LoadStep{Connections: conns, Duration: throughputLevel, Timeout: throughputTimeout}},
+		{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 1200 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.5}},
+		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 1200 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.9}},
 	}
 	e := Experiment{
 		Name:  "latency-under-load",

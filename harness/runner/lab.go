@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -266,20 +267,32 @@ func (l *Lab) State(ctx context.Context) (Exit, error) {
 	return e, nil
 }
 
-// Terminate kills and removes the specimen, then the agent. It is safe on a
-// partial Lab. Nothing is left to see by then (a trial reads the exit state
-// and the logs first), so neither gets a grace period: a SIGTERM first only
-// waited, up to the stop timeout, for servers that drain their clients
-// (gunicorn's graceful shutdown waits for its workers).
+// Terminate kills and removes the specimen and the agent, both at once. It
+// is safe on a partial Lab. Nothing is left to see by then (a trial reads
+// the exit state and the logs first), so neither gets a grace period: a
+// SIGTERM first only waited, up to the stop timeout, for servers that
+// drain their clients (gunicorn's graceful shutdown waits for its
+// workers). Killing the agent, PID 1 of the namespace the specimen runs in,
+// kills the specimen's processes too, so the order does not matter.
 func (l *Lab) Terminate(ctx context.Context) error {
+	var mu sync.Mutex
 	var errs []error
+	var wg sync.WaitGroup
 	for _, c := range []*testcontainers.DockerContainer{l.Container, l.Agent} {
-		if c != nil {
-			if err := c.Terminate(ctx, testcontainers.StopTimeout(0)); err != nil {
-				errs = append(errs, err)
-			}
+		if c == nil {
+			continue
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.Terminate(ctx, testcontainers.StopTimeout(0)); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
