@@ -139,47 +139,6 @@ type LoadStep struct {
 	Path     string  `json:"path,omitempty"`
 }
 
-// Quantifier says over which trials a check must hold.
-type Quantifier string
-
-// Quantifiers.
-const (
-	Every Quantifier = "every" // in every trial
-	Any   Quantifier = "any"   // in at least one trial
-)
-
-// Check is one prediction: metric (of arm, over trials) op value.
-type Check struct {
-	Arm    string `json:"arm"`
-	Metric string `json:"metric"`        // a name from Metrics
-	Arg    string `json:"arg,omitempty"` // the metric's parameter, if it takes one
-	// Step, when set, keeps only the connections of the client steps of
-	// that label: the probes among stalled clients.
-	Step string `json:"step,omitempty"`
-	// Versus, when set, names another arm: the check then holds the ratio
-	// of the metric in this arm to the metric in that one, trial by trial.
-	Versus string     `json:"versus,omitempty"`
-	Op     string     `json:"op"` // ==, !=, <=, >=, <, >
-	Value  float64    `json:"value"`
-	Over   Quantifier `json:"over"`
-	Why    string     `json:"why"` // the reason, shown in the report
-}
-
-// String renders the check as the report shows it.
-func (c Check) String() string {
-	m := c.Metric
-	if c.Arg != "" {
-		m += fmt.Sprintf("(%s)", c.Arg)
-	}
-	if c.Step != "" {
-		m += fmt.Sprintf(" of %q", c.Step)
-	}
-	if c.Versus != "" {
-		return fmt.Sprintf("%s: %s / %s's %s %g in %s trial", c.Arm, m, c.Versus, c.Op, c.Value, c.Over)
-	}
-	return fmt.Sprintf("%s: %s %s %g in %s trial", c.Arm, m, c.Op, c.Value, c.Over)
-}
-
 // OfStep returns t with the connections of its client steps other than
 // label left out (probes, samples and logs stay); all of them when label is "".
 func OfStep(t Trial, label string) Trial {
@@ -197,8 +156,9 @@ func OfStep(t Trial, label string) Trial {
 	return t
 }
 
-// Validate reports what makes the experiment unrunnable: unknown presets,
-// arms or metrics, steps without their parameters.
+// Validate reports what makes the experiment unrunnable: unknown presets
+// or arms, steps without their parameters, checks that read a step their
+// arm does not take.
 func (e Experiment) Validate() error {
 	if e.Name == "" || e.Trials < 1 || len(e.Arms) == 0 || len(e.Checks) == 0 {
 		return fmt.Errorf("experiment %q: needs a name, trials, arms and checks", e.Name)
@@ -236,8 +196,19 @@ func (e Experiment) Validate() error {
 		if !arms[c.Arm] || (c.Versus != "" && !arms[c.Versus]) {
 			return fmt.Errorf("experiment %s: check on unknown arm %q or %q", e.Name, c.Arm, c.Versus)
 		}
-		if _, ok := metrics[c.Metric]; !ok {
-			return fmt.Errorf("experiment %s: unknown metric %q", e.Name, c.Metric)
+		if c.Metric.fn == nil {
+			return fmt.Errorf("experiment %s: %s: a metric not declared with its constructor", e.Name, c)
+		}
+		for _, arm := range []string{c.Arm, c.Versus} {
+			if arm == "" {
+				continue
+			}
+			a, _ := e.Arm(arm)
+			for _, r := range c.Metric.reads {
+				if !a.has(r) {
+					return fmt.Errorf("experiment %s: %s: arm %s has no %s step %q", e.Name, c, arm, r.kind, r.label)
+				}
+			}
 		}
 		if _, ok := ops[c.Op]; !ok {
 			return fmt.Errorf("experiment %s: unknown op %q", e.Name, c.Op)
@@ -247,6 +218,16 @@ func (e Experiment) Validate() error {
 		}
 	}
 	return nil
+}
+
+// has says whether the arm takes a step of r's kind and label.
+func (a Arm) has(r stepRef) bool {
+	for _, s := range a.Steps {
+		if s.Kind == r.kind && s.Label == r.label {
+			return true
+		}
+	}
+	return false
 }
 
 // Arm returns the arm called name.

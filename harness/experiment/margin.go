@@ -10,7 +10,7 @@ import (
 // comparisons and != the check holds exactly when the margin is positive,
 // for the others and == exactly when it is not negative. A prediction
 // that holds by a hair and one that holds by a mile then read apart.
-var margins = map[string]func(value, threshold float64) float64{
+var margins = map[Op]func(value, threshold float64) float64{
 	">=": func(v, t float64) float64 { return v - t },
 	">":  func(v, t float64) float64 { return v - t },
 	"<=": func(v, t float64) float64 { return t - v },

@@ -4,13 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"reflect"
 	"testing"
+	"time"
 )
 
 func TestMargin(t *testing.T) {
 	tests := []struct {
-		op           string
+		op           Op
 		value, limit float64
 		want         float64
 	}{
@@ -57,7 +57,7 @@ func TestMargin(t *testing.T) {
 // TestMarginAgreesWithOps: for every op, on either side of the threshold
 // and on it, the check holds exactly when its margin says so.
 func TestMarginAgreesWithOps(t *testing.T) {
-	nonNegative := map[string]bool{">=": true, "<=": true, "==": true}
+	nonNegative := map[Op]bool{GE: true, LE: true, EQ: true}
 	for op, holds := range ops {
 		for _, v := range []float64{-2, 0, 0.5, 1, 1.5, 3} {
 			c := Check{Op: op, Value: 1}
@@ -169,7 +169,7 @@ func TestCheckResultDecodesMargins(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, want) {
+	if !sameJSON(got, want) {
 		t.Errorf("written with margins: got %+v back, want %+v", got, want)
 	}
 	// The same results as an older lab wrote them: no margin anywhere.
@@ -190,7 +190,7 @@ func TestCheckResultDecodesMargins(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, want) {
+	if !sameJSON(got, want) {
 		t.Errorf("written without margins: got %+v, want the margins Judge gives %+v", got, want)
 	}
 	found := false
@@ -209,8 +209,8 @@ func TestCheckResultDecodesMargins(t *testing.T) {
 }
 
 func ExampleMargin() {
-	within := Check{Arm: "3b", Metric: "staircase", Arg: "1s", Op: "<=", Value: 0.25, Over: Every}
-	zombies := Check{Arm: "3c", Metric: "zombies", Op: "==", Value: 20, Over: Every}
+	within := Check{Arm: "3b", Metric: Staircase(time.Second), Op: "<=", Value: 0.25, Over: Every}
+	zombies := Check{Arm: "3c", Metric: Zombies(), Op: "==", Value: 20, Over: Every}
 	fmt.Printf("%.2f\n", Margin(within, 0.1)) // held, 0.15 to spare
 	fmt.Println(Margin(zombies, 20))          // held exactly
 	fmt.Println(Margin(zombies, 17))          // three zombies short

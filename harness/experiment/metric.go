@@ -5,70 +5,206 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/serverlab/serverlab/harness/client"
 )
 
-// metric computes one number from a trial's raw observations; arg is the
-// check's parameter. An error means the observations cannot give it.
-type metric struct {
-	fn  func(t Trial, arg string) (float64, error)
-	doc string
+// Metric is one number computed from a trial's raw observations: what a
+// check judges and a figure draws. Its parameters are bound when it is
+// declared (Outcomes(client.Replied), ConnectedWithin(time.Second),
+// LiveChildren(during)), so judging parses nothing; records keep its name
+// and parameter as strings, and reading one binds them again (DecodeMetric).
+type Metric struct {
+	Name string // as records and the report name it, e.g. "live_children"
+	Arg  string // its parameter as records write it, "" if it takes none
+	// Step, when set, keeps only the connections of the client steps of
+	// that label: the probes among stalled clients (see Among).
+	Step  string
+	reads []stepRef // the steps of the arm it reads, which Validate requires
+	fn    func(Trial) (float64, error)
 }
 
-// metrics are the names checks may use. Each is a small pure function over a
-// trial, so that a verdict can be recomputed from a stored record, and a
-// report draws its figures with the same functions (Measure).
-var metrics = map[string]metric{
+// stepRef is a step a metric reads, by kind and label.
+type stepRef struct {
+	kind  StepKind
+	label string
+}
+
+// newMetric is a metric called name, with its parameter as records write it.
+func newMetric(name, arg string, fn func(Trial) (float64, error), reads ...Step) Metric {
+	m := Metric{Name: name, Arg: arg, fn: fn}
+	for _, s := range reads {
+		m.reads = append(m.reads, stepRef{s.Kind, s.Label})
+	}
+	return m
+}
+
+// Among returns m computed over the connections of client step s only.
+func (m Metric) Among(s Step) Metric {
+	m.Step = s.Label
+	m.reads = append(append([]stepRef(nil), m.reads...), stepRef{StepClient, s.Label})
+	return m
+}
+
+// Of computes m on a trial.
+func (m Metric) Of(t Trial) (float64, error) {
+	if m.fn == nil {
+		return 0, fmt.Errorf("metric %q was not declared with its constructor", m.Name)
+	}
+	return m.fn(OfStep(t, m.Step))
+}
+
+// String renders the metric as checks show it: name(arg) of "step".
+func (m Metric) String() string {
+	s := m.Name
+	if m.Arg != "" {
+		s += fmt.Sprintf("(%s)", m.Arg)
+	}
+	if m.Step != "" {
+		s += fmt.Sprintf(" of %q", m.Step)
+	}
+	return s
+}
+
+// metricDef is one metric as records name it: what it measures, and how a
+// record's parameter binds it again.
+type metricDef struct {
+	doc    string
+	decode func(arg string) (Metric, error)
+}
+
+// The decoders of metricDef, one per kind of parameter.
+func noArg(f func() Metric) func(string) (Metric, error) {
+	return func(arg string) (Metric, error) {
+		if arg != "" {
+			return Metric{}, fmt.Errorf("takes no parameter, got %q", arg)
+		}
+		return f(), nil
+	}
+}
+
+func word(f func(string) Metric) func(string) (Metric, error) {
+	return func(arg string) (Metric, error) { return f(arg), nil }
+}
+
+func duration(f func(time.Duration) Metric) func(string) (Metric, error) {
+	return func(arg string) (Metric, error) {
+		d, err := time.ParseDuration(arg)
+		if err != nil || d <= 0 {
+			return Metric{}, fmt.Errorf("needs a positive duration, got %q", arg)
+		}
+		return f(d), nil
+	}
+}
+
+func stepOf(kind StepKind, f func(Step) Metric) func(string) (Metric, error) {
+	return func(arg string) (Metric, error) {
+		if arg == "" {
+			return Metric{}, fmt.Errorf("needs the label of a %s step", kind)
+		}
+		return f(Step{Kind: kind, Label: arg}), nil
+	}
+}
+
+// metrics is every metric a check may judge, by the name records give it:
+// the whole list, in one place. Each is a small pure function over a trial,
+// so that a verdict can be recomputed from a stored record, and a report
+// draws its figures with the same functions.
+var metrics = map[string]metricDef{
 	// connections (metric.go)
-	"outcome":          {outcome, "connections whose outcome is arg (replied, reply-without-eof, timed-out, ...)"},
-	"connections":      {connections, "connections made by every client step"},
-	"done_max":         {doneMax, "seconds until the slowest connection ended"},
-	"done_min":         {doneMin, "seconds until the fastest connection ended"},
-	"staircase":        {staircase, "max over k of |t_k - k*arg| / arg, t_k the k-th connection's end"},
-	"connected_within": {connectedWithin, "connections whose handshake completed within arg"},
-	"unconnected":      {unconnected, "connections whose handshake never completed"},
-	"conformance_failures": {conformanceFailures,
-		"reply conformance failures for the trial's wire (see Conformance)"},
-	"replied_within": {repliedWithin, "connections that got their whole reply within arg of their start"},
-	"kept_open":      {keptOpen, "connections whose reply came and that the server had not closed when the client let go"},
+	"outcome":              {"connections whose outcome is arg (replied, reply-without-eof, timed-out, ...)", word(func(s string) Metric { return Outcomes(client.Outcome(s)) })},
+	"connections":          {"connections made by every client step", noArg(Connections)},
+	"done_max":             {"seconds until the slowest connection ended", noArg(DoneMax)},
+	"done_min":             {"seconds until the fastest connection ended", noArg(DoneMin)},
+	"staircase":            {"max over k of |t_k - k*arg| / arg, t_k the k-th connection's end", duration(Staircase)},
+	"connected_within":     {"connections whose handshake completed within arg", duration(ConnectedWithin)},
+	"unconnected":          {"connections whose handshake never completed", noArg(Unconnected)},
+	"conformance_failures": {"reply conformance failures for the trial's wire (see Conformance)", noArg(ConformanceFailures)},
+	"replied_within":       {"connections that got their whole reply within arg of their start", duration(RepliedWithin)},
+	"kept_open":            {"connections whose reply came and that the server had not closed when the client let go", noArg(KeptOpen)},
 	// the specimen's end and its log (metric_log.go)
-	"running":           {running, "1 if the specimen still ran at the end, else 0"},
-	"exit_code":         {exitCode, "the specimen's exit status, once it has exited"},
-	"log_contains":      {logContains, "1 if a log line contains arg, else 0"},
-	"last_log_contains": {lastLogContains, "1 if the server's own last log line contains arg, else 0"},
-	"log_count":         {logCount, "log lines that start with arg"},
-	"emfile_margin":     {emfileMargin, "accepts minus the descriptors left at start (nofile - fds_at_start)"},
-	"process_limit_margin": {processLimitMargin,
-		"forks minus the processes limit arg (nproc or pids) leaves: limit - 1, the server being one"},
-	"log_zombie_gap": {logZombieGap, "forks - reaps in the log, minus the children /proc shows at the last probe"},
+	"running":           {"1 if the specimen still ran at the end, else 0", noArg(Running)},
+	"exit_code":         {"the specimen's exit status, once it has exited", noArg(ExitCode)},
+	"log_contains":      {"1 if a log line contains arg, else 0", word(LogContains)},
+	"last_log_contains": {"1 if the server's own last log line contains arg, else 0", word(LastLogContains)},
+	"log_count":         {"log lines that start with arg", word(LogLines)},
+	"emfile_margin":     {"accepts minus the descriptors left at start (nofile - fds_at_start)", noArg(EmfileMargin)},
+	"process_limit_margin": {"forks minus the processes limit arg (nproc or pids) leaves: limit - 1, the server being one",
+		func(arg string) (Metric, error) {
+			if l := ProcessLimit(arg); l == NProc || l == Pids {
+				return ProcessLimitMargin(l), nil
+			}
+			return Metric{}, fmt.Errorf("needs nproc or pids, got %q", arg)
+		}},
+	"log_zombie_gap": {"forks - reaps in the log, minus the children /proc shows at the last probe", noArg(LogZombieGap)},
 	// processes, descriptors and sockets (metric_proc.go)
-	"zombies":       {zombies, "zombie children of the specimen at the last probe"},
-	"fds_at_start":  {fdsAtStart, "descriptors the specimen had open once it listened"},
-	"fds_growth":    {fdsGrowth, "the most descriptors the server held in any sample, minus those at start"},
-	"live_children": {liveChildren, "children of the server that are not zombies, at the probe labelled arg"},
-	"holds_client_socket": {holdsClientSocket,
-		"1 if, at the probe labelled arg, the server holds the socket of the first client's connection (matched by inode)"},
-	"pids_refused":      {pidsRefused, "forks the pids cgroup refused (pids.events max), at the last sample that read it"},
-	"host_tasks_growth": {hostTasksGrowth, "host-wide tasks at the last probe minus at start"},
-	"host_tasks_peak_growth": {hostTasksPeakGrowth,
-		"host-wide tasks at their peak over the samples minus at start"},
-	"host_files_peak_growth": {hostFilesPeakGrowth,
-		"host-wide open file handles at their peak over the samples minus at the first sample"},
+	"zombies":       {"zombie children of the specimen at the last probe", noArg(Zombies)},
+	"fds_at_start":  {"descriptors the specimen had open once it listened", noArg(FDsAtStart)},
+	"fds_growth":    {"the most descriptors the server held in any sample, minus those at start", noArg(FDsGrowth)},
+	"live_children": {"children of the server that are not zombies, at the probe labelled arg", stepOf(StepProbe, LiveChildren)},
+	"holds_client_socket": {"1 if, at the probe labelled arg, the server holds the socket of the first client's connection (matched by inode)",
+		stepOf(StepProbe, HoldsClientSocket)},
+	"pids_refused":           {"forks the pids cgroup refused (pids.events max), at the last sample that read it", noArg(PidsRefused)},
+	"host_tasks_growth":      {"host-wide tasks at the last probe minus at start", noArg(HostTasksGrowth)},
+	"host_tasks_peak_growth": {"host-wide tasks at their peak over the samples minus at start", noArg(HostTasksPeakGrowth)},
+	"host_files_peak_growth": {"host-wide open file handles at their peak over the samples minus at the first sample", noArg(HostFilesPeakGrowth)},
+	// what tells the models apart (metric_model.go)
+	"processes":            {"the server and its descendants at the probe labelled arg", stepOf(StepProbe, Processes)},
+	"threads":              {"threads of the server and its descendants at the probe labelled arg", stepOf(StepProbe, Threads)},
+	"busiest_worker_share": {"the largest share of the accepts any one prefork worker logged (1/N is an even spread)", noArg(BusiestWorkerShare)},
+	"workers_accepting":    {"prefork workers that logged at least one accept", noArg(WorkersAccepting)},
+	"rss_per_conn_kib": {"the specimen's resident memory at its peak over the samples, less at the first, per connection the client step arg kept open, in KiB",
+		stepOf(StepClient, RSSPerConn)},
+	"memory_per_conn_kib": {"the cgroup's memory charge (socket buffers included) at its peak, less at the first sample, per connection the client step arg kept open, in KiB",
+		stepOf(StepClient, MemoryPerConn)},
+	// load steps (metric_load.go)
+	"rps":         {"requests per second the load step labelled arg measured", stepOf(StepLoad, RPS)},
+	"load_errors": {"errors of every kind (refused, reset, timeout, ...) in the load step labelled arg", stepOf(StepLoad, LoadErrors)},
+	"load_lost": {"requests that reached the server and got no 2xx answer in the load step labelled arg: every error but a connect that timed out, which never reached it",
+		stepOf(StepLoad, LoadLost)},
+	"listen_drops": {"SYNs and handshakes the listen queue dropped (the namespace's ListenDrops, after the load step labelled arg less before)",
+		stepOf(StepLoad, ListenDrops)},
+	"p99_ms": {"the 99th percentile of latency, in ms, in the load step labelled arg", stepOf(StepLoad, P99)},
+	"p99_growth": {"the p99 of one load step over another's, arg \"A over B\": how much the tail grew from B to A",
+		func(arg string) (Metric, error) {
+			a, b, ok := strings.Cut(arg, " over ")
+			if !ok {
+				return Metric{}, fmt.Errorf("needs \"A over B\", got %q", arg)
+			}
+			return P99Growth(Step{Kind: StepLoad, Label: a}, Step{Kind: StepLoad, Label: b}), nil
+		}},
+	"cpu_per_request_us": {"the specimen's CPU time (user + system, from its cgroup just before and after) per request, in µs, in the load step labelled arg",
+		stepOf(StepLoad, CPUPerRequestUS)},
+	// part 2 (wsgi.go)
+	"wsgi_failures": {"WSGI conformance failures: /hello's status, body (arg) and headers, the environ's PEP 3333 keys (see WSGIConformance)",
+		word(WSGIFailures)},
+	// hostile input (robustness.go)
+	"hostile_cases":      {"hostile cases run", noArg(HostileCases)},
+	"hostile_violations": {"hostile cases answered otherwise than the RFCs allow", noArg(HostileViolations)},
+	"hostile_crashes": {"hostile cases after which the specimen did not answer GET /hello, plus one if it was not running at the end",
+		noArg(HostileCrashes)},
 }
 
-// MetricDoc returns what a metric measures.
+// MetricDoc returns what the metric called name measures.
 func MetricDoc(name string) string { return metrics[name].doc }
 
-// Measure computes the named metric on a trial: what checks judge, and what
-// reports draw.
-func Measure(name string, t Trial, arg string) (float64, error) {
-	m, ok := metrics[name]
+// DecodeMetric binds the metric a record names, with its parameter and its
+// step filter, by the constructor the suite declares it with.
+func DecodeMetric(name, arg, step string) (Metric, error) {
+	def, ok := metrics[name]
 	if !ok {
-		return 0, fmt.Errorf("no metric %q", name)
+		return Metric{}, fmt.Errorf("unknown metric %q", name)
 	}
-	return m.fn(t, arg)
+	m, err := def.decode(arg)
+	if err != nil {
+		return Metric{}, fmt.Errorf("metric %s: %w", name, err)
+	}
+	if step != "" {
+		m = m.Among(Step{Kind: StepClient, Label: step})
+	}
+	return m, nil
 }
 
 // Results returns every connection of every client step of a trial.
@@ -113,46 +249,58 @@ func count(t Trial, keep func(client.Result) bool, inSummary func(client.Summary
 	return float64(n), nil
 }
 
-func outcome(t Trial, arg string) (float64, error) {
-	return count(t, func(r client.Result) bool { return string(r.Outcome) == arg },
-		func(s client.Summary) int { return s.Outcomes[client.Outcome(arg)] })
+// Outcomes counts the connections whose outcome is o.
+func Outcomes(o client.Outcome) Metric {
+	return newMetric("outcome", string(o), func(t Trial) (float64, error) {
+		return count(t, func(r client.Result) bool { return r.Outcome == o },
+			func(s client.Summary) int { return s.Outcomes[o] })
+	})
 }
 
-func connections(t Trial, _ string) (float64, error) {
-	return count(t, func(client.Result) bool { return true }, func(s client.Summary) int { return s.Total })
+// Connections counts the connections every client step made.
+func Connections() Metric {
+	return newMetric("connections", "", func(t Trial) (float64, error) {
+		return count(t, func(client.Result) bool { return true }, func(s client.Summary) int { return s.Total })
+	})
 }
 
-func unconnected(t Trial, _ string) (float64, error) {
-	return count(t, func(r client.Result) bool { return r.Connect == 0 },
-		func(s client.Summary) int { return s.Total - s.Connected })
+// Unconnected counts the connections whose handshake never completed.
+func Unconnected() Metric {
+	return newMetric("unconnected", "", func(t Trial) (float64, error) {
+		return count(t, func(r client.Result) bool { return r.Connect == 0 },
+			func(s client.Summary) int { return s.Total - s.Connected })
+	})
 }
 
-func keptOpen(t Trial, _ string) (float64, error) {
+// KeptOpen counts the connections whose reply came and that the server had
+// not closed when the client let go.
+func KeptOpen() Metric { return newMetric("kept_open", "", keptOpen) }
+
+func keptOpen(t Trial) (float64, error) {
 	return count(t, client.Result.KeptOpen, func(s client.Summary) int { return s.KeptOpen })
 }
 
-func repliedWithin(t Trial, arg string) (float64, error) {
-	d, err := time.ParseDuration(arg)
-	if err != nil {
-		return 0, fmt.Errorf("replied_within needs a duration, got %q", arg)
-	}
-	if len(Results(t)) == 0 {
-		return 0, errNoClients // a summary keeps no timings
-	}
-	return count(t, func(r client.Result) bool { return r.Outcome == client.Replied && r.Done < d },
-		func(client.Summary) int { return 0 })
+// RepliedWithin counts the connections that got their whole reply within d
+// of their start.
+func RepliedWithin(d time.Duration) Metric {
+	return newMetric("replied_within", d.String(), func(t Trial) (float64, error) {
+		if len(Results(t)) == 0 {
+			return 0, errNoClients // a summary keeps no timings
+		}
+		return count(t, func(r client.Result) bool { return r.Outcome == client.Replied && r.Done < d },
+			func(client.Summary) int { return 0 })
+	})
 }
 
-func connectedWithin(t Trial, arg string) (float64, error) {
-	d, err := time.ParseDuration(arg)
-	if err != nil {
-		return 0, fmt.Errorf("connected_within needs a duration, got %q", arg)
-	}
-	if len(Results(t)) == 0 {
-		return 0, errNoClients // a summary keeps no timings
-	}
-	return count(t, func(r client.Result) bool { return r.Connect > 0 && r.Connect < d },
-		func(client.Summary) int { return 0 })
+// ConnectedWithin counts the connections whose handshake completed within d.
+func ConnectedWithin(d time.Duration) Metric {
+	return newMetric("connected_within", d.String(), func(t Trial) (float64, error) {
+		if len(Results(t)) == 0 {
+			return 0, errNoClients // a summary keeps no timings
+		}
+		return count(t, func(r client.Result) bool { return r.Connect > 0 && r.Connect < d },
+			func(client.Summary) int { return 0 })
+	})
 }
 
 // DoneTimes returns when each of a trial's connections ended, sorted.
@@ -165,43 +313,51 @@ func DoneTimes(t Trial) []time.Duration {
 	return ds
 }
 
-func doneMax(t Trial, _ string) (float64, error) {
-	ds := DoneTimes(t)
-	if len(ds) == 0 {
-		return 0, errNoClients
-	}
-	return ds[len(ds)-1].Seconds(), nil
+// DoneMax is the seconds until the slowest connection ended.
+func DoneMax() Metric {
+	return newMetric("done_max", "", func(t Trial) (float64, error) {
+		ds := DoneTimes(t)
+		if len(ds) == 0 {
+			return 0, errNoClients
+		}
+		return ds[len(ds)-1].Seconds(), nil
+	})
 }
 
-func doneMin(t Trial, _ string) (float64, error) {
-	ds := DoneTimes(t)
-	if len(ds) == 0 {
-		return 0, errNoClients
-	}
-	return ds[0].Seconds(), nil
+// DoneMin is the seconds until the fastest connection ended.
+func DoneMin() Metric {
+	return newMetric("done_min", "", func(t Trial) (float64, error) {
+		ds := DoneTimes(t)
+		if len(ds) == 0 {
+			return 0, errNoClients
+		}
+		return ds[0].Seconds(), nil
+	})
 }
 
-// staircase measures how far the connections' ends are from k*D: an
-// iterative server finishes the k-th waiting client at k*D.
-func staircase(t Trial, arg string) (float64, error) {
-	d, err := time.ParseDuration(arg)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("staircase needs a step duration, got %q", arg)
-	}
-	ds := DoneTimes(t)
-	if len(ds) == 0 {
-		return 0, errNoClients
-	}
-	worst := 0.0
-	for k, done := range ds {
-		worst = math.Max(worst, math.Abs(done.Seconds()-float64(k+1)*d.Seconds())/d.Seconds())
-	}
-	return worst, nil
+// Staircase measures how far the connections' ends are from k*d, as a
+// share of d: an iterative server finishes the k-th waiting client at k*D.
+func Staircase(d time.Duration) Metric {
+	return newMetric("staircase", d.String(), func(t Trial) (float64, error) {
+		ds := DoneTimes(t)
+		if len(ds) == 0 {
+			return 0, errNoClients
+		}
+		worst := 0.0
+		for k, done := range ds {
+			worst = math.Max(worst, math.Abs(done.Seconds()-float64(k+1)*d.Seconds())/d.Seconds())
+		}
+		return worst, nil
+	})
 }
 
-func conformanceFailures(t Trial, _ string) (float64, error) {
-	if len(Results(t)) == 0 {
-		return 0, errNoClients
-	}
-	return float64(len(Conformance(t))), nil
+// ConformanceFailures counts the reply conformance failures for the
+// trial's wire (see Conformance).
+func ConformanceFailures() Metric {
+	return newMetric("conformance_failures", "", func(t Trial) (float64, error) {
+		if len(Results(t)) == 0 {
+			return 0, errNoClients
+		}
+		return float64(len(Conformance(t))), nil
+	})
 }

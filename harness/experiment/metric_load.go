@@ -3,43 +3,25 @@ package experiment
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/serverlab/serverlab/harness/load"
 )
 
 // The metrics of load steps: what a model delivers under load and what it
-// costs. Each takes the label of the load step it reads.
-func init() {
-	for name, m := range map[string]metric{
-		"rps":         {rps, "requests per second the load step labelled arg measured"},
-		"load_errors": {loadErrors, "errors of every kind (refused, reset, timeout, ...) in the load step labelled arg"},
-		"load_lost": {loadLost,
-			"requests that reached the server and got no 2xx answer in the load step labelled arg: every error but a connect that timed out, which never reached it"},
-		"listen_drops": {listenDrops,
-			"SYNs and handshakes the listen queue dropped (the namespace's ListenDrops, after the load step labelled arg less before)"},
-		"p99_ms": {p99, "the 99th percentile of latency, in ms, in the load step labelled arg"},
-		"p99_growth": {p99Growth,
-			"the p99 of one load step over another's, arg \"A over B\": how much the tail grew from B to A"},
-		"cpu_per_request_us": {cpuPerRequest,
-			"the specimen's CPU time (user + system, from its cgroup just before and after) per request, in µs, in the load step labelled arg"},
-	} {
-		metrics[name] = m
-	}
-}
+// costs. Each reads the load step it is given.
 
 // noLoss are the checks that arm's server lost nothing in the load step
-// labelled label: no request it was sent went unanswered, and its listen
+// at: no request it was sent went unanswered, and its listen
 // queue dropped no handshake. A connect that timed out with neither is not
 // the server's: on loopback about one in 10 000 does, at a few thousand new
 // connections a second, with no listen overflow or drop counted (first seen
 // 2026-11-26 in latency-under-load and gunicorn-comparison). It stays in the
 // record, as the load generator's connect errors.
-func noLoss(arm, label, when string) []Check {
+func noLoss(arm string, at Step, when string) []Check {
 	return []Check{
-		check(arm, "load_lost", label, "==", 0, "no request that reached the server is lost"+when),
-		check(arm, "listen_drops", label, "==", 0, "the listen queue drops no handshake"+when),
+		check(arm, LoadLost(at), EQ, 0, "no request that reached the server is lost"+when),
+		check(arm, ListenDrops(at), EQ, 0, "the listen queue drops no handshake"+when),
 	}
 }
 
@@ -63,69 +45,76 @@ func LoadRuns(t Trial) (labels []string, runs []*LoadRun) {
 	return labels, runs
 }
 
-func rps(t Trial, arg string) (float64, error) {
-	r, err := LoadOf(t, arg)
-	if err != nil {
-		return 0, err
-	}
-	return r.Result.RPS, nil
+// ofLoad is a metric called name of the load step at, computed from its run.
+func ofLoad(name string, at Step, fn func(*LoadRun) (float64, error)) Metric {
+	return newMetric(name, at.Label, func(t Trial) (float64, error) {
+		r, err := LoadOf(t, at.Label)
+		if err != nil {
+			return 0, err
+		}
+		return fn(r)
+	}, at)
 }
 
-func loadErrors(t Trial, arg string) (float64, error) {
-	r, err := LoadOf(t, arg)
-	if err != nil {
-		return 0, err
-	}
-	return float64(r.Result.Errs()), nil
+// RPS is the requests per second the load step at measured.
+func RPS(at Step) Metric {
+	return ofLoad("rps", at, func(r *LoadRun) (float64, error) { return r.Result.RPS, nil })
 }
 
-func loadLost(t Trial, arg string) (float64, error) {
-	r, err := LoadOf(t, arg)
-	if err != nil {
-		return 0, err
-	}
-	return float64(r.Result.Errs() - r.Result.Errors[load.Connect]), nil
+// LoadErrors counts the errors of every kind (refused, reset, timeout, ...)
+// in the load step at.
+func LoadErrors(at Step) Metric {
+	return ofLoad("load_errors", at, func(r *LoadRun) (float64, error) { return float64(r.Result.Errs()), nil })
 }
 
-func listenDrops(t Trial, arg string) (float64, error) {
-	r, err := LoadOf(t, arg)
-	if err != nil {
-		return 0, err
-	}
-	if r.Before == nil || r.After == nil || r.Before.Net == nil || r.After.Net == nil {
-		return 0, errors.New("the namespace's listen counters were not read before and after")
-	}
-	return float64(r.After.Net.ListenDrops - r.Before.Net.ListenDrops), nil
+// LoadLost counts the requests that reached the server and got no 2xx
+// answer in the load step at: every error but a connect that timed out,
+// which never reached it.
+func LoadLost(at Step) Metric {
+	return ofLoad("load_lost", at, func(r *LoadRun) (float64, error) {
+		return float64(r.Result.Errs() - r.Result.Errors[load.Connect]), nil
+	})
 }
 
-func p99(t Trial, arg string) (float64, error) {
-	r, err := LoadOf(t, arg)
-	if err != nil {
-		return 0, err
-	}
+// ListenDrops counts the SYNs and handshakes the listen queue dropped (the
+// namespace's ListenDrops, after the load step at less before).
+func ListenDrops(at Step) Metric {
+	return ofLoad("listen_drops", at, func(r *LoadRun) (float64, error) {
+		if r.Before == nil || r.After == nil || r.Before.Net == nil || r.After.Net == nil {
+			return 0, errors.New("the namespace's listen counters were not read before and after")
+		}
+		return float64(r.After.Net.ListenDrops - r.Before.Net.ListenDrops), nil
+	})
+}
+
+// P99 is the 99th percentile of latency, in ms, in the load step at.
+func P99(at Step) Metric { return ofLoad("p99_ms", at, p99) }
+
+func p99(r *LoadRun) (float64, error) {
 	if r.Result.Requests == 0 {
 		return 0, errors.New("no request was answered")
 	}
 	return r.Result.Latency.P99, nil
 }
 
-func p99Growth(t Trial, arg string) (float64, error) {
-	a, b, ok := strings.Cut(arg, " over ")
-	if !ok {
-		return 0, fmt.Errorf("p99_growth needs \"A over B\", got %q", arg)
-	}
-	pa, err := p99(t, a)
-	if err != nil {
-		return 0, err
-	}
-	pb, err := p99(t, b)
-	if err != nil {
-		return 0, err
-	}
-	if pb == 0 {
-		return 0, fmt.Errorf("the p99 of %s is 0", b)
-	}
-	return pa / pb, nil
+// P99Growth is the p99 of load step a over load step b's: how much the tail
+// grew from b to a. No check judges it any more; records made before keep
+// it.
+func P99Growth(a, b Step) Metric {
+	return newMetric("p99_growth", a.Label+" over "+b.Label, func(t Trial) (float64, error) {
+		pa, err := P99(a).Of(t)
+		if err != nil {
+			return 0, err
+		}
+		pb, err := P99(b).Of(t)
+		if err != nil {
+			return 0, err
+		}
+		if pb == 0 {
+			return 0, fmt.Errorf("the p99 of %s is 0", b.Label)
+		}
+		return pa / pb, nil
+	}, a, b)
 }
 
 // CPUPerRequest is what the specimen's cgroup spent per answered request
@@ -142,11 +131,11 @@ func CPUPerRequest(r *LoadRun) (time.Duration, error) {
 	return used / time.Duration(r.Result.Requests), nil
 }
 
-func cpuPerRequest(t Trial, arg string) (float64, error) {
-	r, err := LoadOf(t, arg)
-	if err != nil {
-		return 0, err
-	}
-	d, err := CPUPerRequest(r)
-	return float64(d) / float64(time.Microsecond), err
+// CPUPerRequestUS is the specimen's CPU time (user + system, from its
+// cgroup just before and after) per request, in µs, in the load step at.
+func CPUPerRequestUS(at Step) Metric {
+	return ofLoad("cpu_per_request_us", at, func(r *LoadRun) (float64, error) {
+		d, err := CPUPerRequest(r)
+		return float64(d) / float64(time.Microsecond), err
+	})
 }

@@ -9,27 +9,36 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 )
 
-func running(t Trial, _ string) (float64, error) {
-	if t.Exit.Running {
-		return 1, nil
-	}
-	return 0, nil
-}
-
-func exitCode(t Trial, _ string) (float64, error) {
-	if t.Exit.Running {
-		return 0, errors.New("the specimen had not exited")
-	}
-	return float64(t.Exit.ExitCode), nil
-}
-
-func logContains(t Trial, arg string) (float64, error) {
-	for _, l := range t.Logs {
-		if strings.Contains(l, arg) {
+// Running is 1 if the specimen still ran at the end, else 0.
+func Running() Metric {
+	return newMetric("running", "", func(t Trial) (float64, error) {
+		if t.Exit.Running {
 			return 1, nil
 		}
-	}
-	return 0, nil
+		return 0, nil
+	})
+}
+
+// ExitCode is the specimen's exit status, once it has exited.
+func ExitCode() Metric {
+	return newMetric("exit_code", "", func(t Trial) (float64, error) {
+		if t.Exit.Running {
+			return 0, errors.New("the specimen had not exited")
+		}
+		return float64(t.Exit.ExitCode), nil
+	})
+}
+
+// LogContains is 1 if a log line contains s, else 0.
+func LogContains(s string) Metric {
+	return newMetric("log_contains", s, func(t Trial) (float64, error) {
+		for _, l := range t.Logs {
+			if strings.Contains(l, s) {
+				return 1, nil
+			}
+		}
+		return 0, nil
+	})
 }
 
 // LastLine is the server's own last log line. A line that names another
@@ -62,15 +71,18 @@ func logPID(line string) (int, bool) {
 	return 0, false
 }
 
-func lastLogContains(t Trial, arg string) (float64, error) {
-	l, err := LastLine(t)
-	if err != nil {
-		return 0, err
-	}
-	if strings.Contains(l, arg) {
-		return 1, nil
-	}
-	return 0, nil
+// LastLogContains is 1 if the server's own last log line contains s, else 0.
+func LastLogContains(s string) Metric {
+	return newMetric("last_log_contains", s, func(t Trial) (float64, error) {
+		l, err := LastLine(t)
+		if err != nil {
+			return 0, err
+		}
+		if strings.Contains(l, s) {
+			return 1, nil
+		}
+		return 0, nil
+	})
 }
 
 // LogCount counts the log lines that start with prefix: accepts, forks,
@@ -85,49 +97,61 @@ func LogCount(t Trial, prefix string) int {
 	return n
 }
 
-func logCount(t Trial, arg string) (float64, error) { return float64(LogCount(t, arg)), nil }
+// LogLines counts the log lines that start with prefix.
+func LogLines(prefix string) Metric {
+	return newMetric("log_count", prefix, func(t Trial) (float64, error) { return float64(LogCount(t, prefix)), nil })
+}
 
-// emfileMargin compares the accepts before EMFILE with the descriptors that
+// EmfileMargin compares the accepts before EMFILE with the descriptors that
 // were free at start: the parent that keeps every client socket runs out
 // after exactly nofile - fds_at_start accepts.
-func emfileMargin(t Trial, _ string) (float64, error) {
-	fds, err := fdsAtStart(t, "")
-	if err != nil {
-		return 0, err
-	}
-	return float64(LogCount(t, catalogue.LogAccept)) - (float64(t.Limits.NoFile) - fds), nil
+func EmfileMargin() Metric {
+	return newMetric("emfile_margin", "", func(t Trial) (float64, error) {
+		fds, err := fdsAtStart(t)
+		if err != nil {
+			return 0, err
+		}
+		return float64(LogCount(t, catalogue.LogAccept)) - (float64(t.Limits.NoFile) - fds), nil
+	})
 }
 
-// processLimitMargin compares the forks before EAGAIN with the processes
-// the limit arg leaves: "nproc" (RLIMIT_NPROC, counted per UID) or "pids"
-// (the pids cgroup, counted per container); the server itself is one.
-func processLimitMargin(t Trial, arg string) (float64, error) {
-	var limit int64
-	switch arg {
-	case "nproc":
-		limit = t.Limits.NProc
-	case "pids":
-		limit = t.Limits.Pids
-	default:
-		return 0, fmt.Errorf("process_limit_margin needs nproc or pids, got %q", arg)
-	}
-	return float64(LogCount(t, catalogue.LogFork)) - float64(limit-1), nil
+// ProcessLimit names one of the two limits on a specimen's processes.
+type ProcessLimit string
+
+// The process limits.
+const (
+	NProc ProcessLimit = "nproc" // RLIMIT_NPROC, counted per UID
+	Pids  ProcessLimit = "pids"  // the pids cgroup, counted per container
+)
+
+// ProcessLimitMargin compares the forks before EAGAIN with the processes
+// the limit l leaves; the server itself is one.
+func ProcessLimitMargin(l ProcessLimit) Metric {
+	return newMetric("process_limit_margin", string(l), func(t Trial) (float64, error) {
+		limit := t.Limits.NProc
+		if l == Pids {
+			limit = t.Limits.Pids
+		}
+		return float64(LogCount(t, catalogue.LogFork)) - float64(limit-1), nil
+	})
 }
 
-// logZombieGap sets the log's bookkeeping beside /proc's: every fork the
+// LogZombieGap sets the log's bookkeeping beside /proc's: every fork the
 // server logged and no reap matched must be a child still there at the
 // last probe, a zombie if it has exited.
-func logZombieGap(t Trial, _ string) (float64, error) {
-	p, err := lastProbe(t)
-	if err != nil {
-		return 0, err
-	}
-	srv, ok := p.Server(t.Comm)
-	if !ok {
-		return 0, fmt.Errorf("no %s process at the last probe", t.Comm)
-	}
-	unreaped := LogCount(t, catalogue.LogFork) - LogCount(t, catalogue.LogReap)
-	return float64(unreaped - len(p.Children(srv.PID))), nil
+func LogZombieGap() Metric {
+	return newMetric("log_zombie_gap", "", func(t Trial) (float64, error) {
+		p, err := lastProbe(t)
+		if err != nil {
+			return 0, err
+		}
+		srv, ok := p.Server(t.Comm)
+		if !ok {
+			return 0, fmt.Errorf("no %s process at the last probe", t.Comm)
+		}
+		unreaped := LogCount(t, catalogue.LogFork) - LogCount(t, catalogue.LogReap)
+		return float64(unreaped - len(p.Children(srv.PID))), nil
+	})
 }
 
 // BoundBy names the process limit that stopped a fork storm: the one, of

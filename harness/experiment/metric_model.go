@@ -11,21 +11,6 @@ import (
 // The metrics that tell the concurrency models apart: what a model spends
 // per connection (processes, threads, memory) and how a prefork server
 // spreads its accepts.
-func init() {
-	for name, m := range map[string]metric{
-		"processes": {processes, "the server and its descendants at the probe labelled arg"},
-		"threads":   {threads, "threads of the server and its descendants at the probe labelled arg"},
-		"busiest_worker_share": {busiestWorkerShare,
-			"the largest share of the accepts any one prefork worker logged (1/N is an even spread)"},
-		"workers_accepting": {workersAccepting, "prefork workers that logged at least one accept"},
-		"rss_per_conn_kib": {rssPerConn,
-			"the specimen's resident memory at its peak over the samples, less at the first, per connection the client step arg kept open, in KiB"},
-		"memory_per_conn_kib": {memoryPerConn,
-			"the cgroup's memory charge (socket buffers included) at its peak, less at the first sample, per connection the client step arg kept open, in KiB"},
-	} {
-		metrics[name] = m
-	}
-}
 
 // tree is the server and its descendants at the probe labelled label.
 func tree(t Trial, label string) ([]int, error) {
@@ -44,18 +29,25 @@ func tree(t Trial, label string) ([]int, error) {
 	return threads, nil
 }
 
-func processes(t Trial, arg string) (float64, error) {
-	ps, err := tree(t, arg)
-	return float64(len(ps)), err
+// Processes counts the server and its descendants at the probe step at.
+func Processes(at Step) Metric {
+	return newMetric("processes", at.Label, func(t Trial) (float64, error) {
+		ps, err := tree(t, at.Label)
+		return float64(len(ps)), err
+	}, at)
 }
 
-func threads(t Trial, arg string) (float64, error) {
-	ps, err := tree(t, arg)
-	n := 0
-	for _, th := range ps {
-		n += th
-	}
-	return float64(n), err
+// Threads counts the threads of the server and its descendants at the
+// probe step at.
+func Threads(at Step) Metric {
+	return newMetric("threads", at.Label, func(t Trial) (float64, error) {
+		ps, err := tree(t, at.Label)
+		n := 0
+		for _, th := range ps {
+			n += th
+		}
+		return float64(n), err
+	}, at)
 }
 
 // WorkerAccepts counts the accepts each prefork worker logged ("accept
@@ -75,20 +67,27 @@ func WorkerAccepts(t Trial) map[string]int {
 	return out
 }
 
-func busiestWorkerShare(t Trial, _ string) (float64, error) {
-	total, most := 0, 0
-	for _, n := range WorkerAccepts(t) {
-		total += n
-		most = max(most, n)
-	}
-	if total == 0 {
-		return 0, errors.New("no worker logged an accept")
-	}
-	return float64(most) / float64(total), nil
+// BusiestWorkerShare is the largest share of the accepts any one prefork
+// worker logged (1/N is an even spread).
+func BusiestWorkerShare() Metric {
+	return newMetric("busiest_worker_share", "", func(t Trial) (float64, error) {
+		total, most := 0, 0
+		for _, n := range WorkerAccepts(t) {
+			total += n
+			most = max(most, n)
+		}
+		if total == 0 {
+			return 0, errors.New("no worker logged an accept")
+		}
+		return float64(most) / float64(total), nil
+	})
 }
 
-func workersAccepting(t Trial, _ string) (float64, error) {
-	return float64(len(WorkerAccepts(t))), nil
+// WorkersAccepting counts the prefork workers that logged an accept.
+func WorkersAccepting() Metric {
+	return newMetric("workers_accepting", "", func(t Trial) (float64, error) {
+		return float64(len(WorkerAccepts(t))), nil
+	})
 }
 
 // perConnection divides the growth of a timeline's peak over its first
@@ -100,7 +99,7 @@ func perConnection(t Trial, series, step string) (float64, error) {
 		return 0, fmt.Errorf("no sample gave %s", series)
 	}
 	peak, _ := Peak(ps)
-	open, err := keptOpen(OfStep(t, step), "")
+	open, err := keptOpen(OfStep(t, step))
 	if err != nil {
 		return 0, err
 	}
@@ -110,6 +109,20 @@ func perConnection(t Trial, series, step string) (float64, error) {
 	return (peak - ps[0].Value) * 1024 / open, nil // MiB to KiB
 }
 
-func rssPerConn(t Trial, arg string) (float64, error) { return perConnection(t, SeriesRSS, arg) }
+// RSSPerConn is the specimen's resident memory at its peak over the
+// samples, less at the first, per connection the client step kept kept
+// open, in KiB.
+func RSSPerConn(kept Step) Metric {
+	return newMetric("rss_per_conn_kib", kept.Label, func(t Trial) (float64, error) {
+		return perConnection(t, SeriesRSS, kept.Label)
+	}, kept)
+}
 
-func memoryPerConn(t Trial, arg string) (float64, error) { return perConnection(t, SeriesMemory, arg) }
+// MemoryPerConn is the cgroup's memory charge (socket buffers included) at
+// its peak, less at the first sample, per connection the client step kept
+// kept open, in KiB.
+func MemoryPerConn(kept Step) Metric {
+	return newMetric("memory_per_conn_kib", kept.Label, func(t Trial) (float64, error) {
+		return perConnection(t, SeriesMemory, kept.Label)
+	}, kept)
+}

@@ -38,19 +38,25 @@ func server(t Trial, p *agent.Snapshot) (agent.Process, error) {
 	return srv, nil
 }
 
-func zombies(t Trial, _ string) (float64, error) {
-	p, err := lastProbe(t)
-	if err != nil {
-		return 0, err
-	}
-	srv, err := server(t, p)
-	if err != nil {
-		return 0, err
-	}
-	return float64(len(p.Zombies(srv.PID))), nil
+// Zombies counts the zombie children of the specimen at the last probe.
+func Zombies() Metric {
+	return newMetric("zombies", "", func(t Trial) (float64, error) {
+		p, err := lastProbe(t)
+		if err != nil {
+			return 0, err
+		}
+		srv, err := server(t, p)
+		if err != nil {
+			return 0, err
+		}
+		return float64(len(p.Zombies(srv.PID))), nil
+	})
 }
 
-func fdsAtStart(t Trial, _ string) (float64, error) {
+// FDsAtStart is the descriptors the specimen had open once it listened.
+func FDsAtStart() Metric { return newMetric("fds_at_start", "", fdsAtStart) }
+
+func fdsAtStart(t Trial) (float64, error) {
 	if t.Start == nil {
 		return 0, errors.New("no start probe")
 	}
@@ -64,11 +70,13 @@ func fdsAtStart(t Trial, _ string) (float64, error) {
 	return float64(srv.FDs), nil
 }
 
-// fdsGrowth is how far the server's descriptors climbed above where they
+// FDsGrowth is how far the server's descriptors climbed above where they
 // started, over every sample: the parent that keeps each client socket
 // (3d) climbs to its limit, the one that closes them (3c) stays flat.
-func fdsGrowth(t Trial, _ string) (float64, error) {
-	start, err := fdsAtStart(t, "")
+func FDsGrowth() Metric { return newMetric("fds_growth", "", fdsGrowth) }
+
+func fdsGrowth(t Trial) (float64, error) {
+	start, err := fdsAtStart(t)
 	if err != nil {
 		return 0, err
 	}
@@ -82,22 +90,32 @@ func fdsGrowth(t Trial, _ string) (float64, error) {
 	return float64(peak) - start, nil
 }
 
-func liveChildren(t Trial, arg string) (float64, error) {
-	p, err := probeLabelled(t, arg)
-	if err != nil {
-		return 0, err
-	}
-	srv, err := server(t, p)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, c := range p.Children(srv.PID) {
-		if !c.Zombie() {
-			n++
+// LiveChildren counts the children of the server that are not zombies, at
+// the probe step at.
+func LiveChildren(at Step) Metric {
+	return newMetric("live_children", at.Label, func(t Trial) (float64, error) {
+		p, err := probeLabelled(t, at.Label)
+		if err != nil {
+			return 0, err
 		}
-	}
-	return float64(n), nil
+		srv, err := server(t, p)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, c := range p.Children(srv.PID) {
+			if !c.Zombie() {
+				n++
+			}
+		}
+		return float64(n), nil
+	}, at)
+}
+
+// HoldsClientSocket is 1 if, at the probe step at, the server holds the
+// socket of the first client's connection: see holdsClientSocket.
+func HoldsClientSocket(at Step) Metric {
+	return newMetric("holds_client_socket", at.Label, func(t Trial) (float64, error) { return holdsClientSocket(t, at.Label) }, at)
 }
 
 // holdsClientSocket looks for the server's end of the first client's
@@ -105,8 +123,8 @@ func liveChildren(t Trial, arg string) (float64, error) {
 // client's) among the server's own descriptors, by socket inode. A parent
 // that kept its copy (3d) holds it after its child exited; one that closed
 // it (3c) does not, and the kernel shows the socket orphaned (inode 0).
-func holdsClientSocket(t Trial, arg string) (float64, error) {
-	p, err := probeLabelled(t, arg)
+func holdsClientSocket(t Trial, label string) (float64, error) {
+	p, err := probeLabelled(t, label)
 	if err != nil {
 		return 0, err
 	}
@@ -131,29 +149,40 @@ func holdsClientSocket(t Trial, arg string) (float64, error) {
 	return 0, nil
 }
 
-// pidsRefused is what the pids cgroup counted at the last sample that read
+// PidsRefused is what the pids cgroup counted at the last sample that read
 // it: its own record of forks it refused.
-func pidsRefused(t Trial, _ string) (float64, error) {
-	for i := len(t.Samples) - 1; i >= 0; i-- {
-		if cg := t.Samples[i].Cgroup; cg != nil {
-			return float64(cg.PidsRefused), nil
+func PidsRefused() Metric {
+	return newMetric("pids_refused", "", func(t Trial) (float64, error) {
+		for i := len(t.Samples) - 1; i >= 0; i-- {
+			if cg := t.Samples[i].Cgroup; cg != nil {
+				return float64(cg.PidsRefused), nil
+			}
 		}
-	}
-	return 0, errors.New("no sample read the specimen's cgroup")
+		return 0, errors.New("no sample read the specimen's cgroup")
+	})
 }
 
-func hostTasksGrowth(t Trial, _ string) (float64, error) {
-	p, err := lastProbe(t)
-	if err != nil {
-		return 0, err
-	}
-	if t.Start == nil || t.Start.HostTasks == 0 || p.HostTasks == 0 {
-		return 0, errors.New("host task counts not read")
-	}
-	return float64(p.HostTasks - t.Start.HostTasks), nil
+// HostTasksGrowth is the host-wide tasks at the last probe minus at start.
+func HostTasksGrowth() Metric {
+	return newMetric("host_tasks_growth", "", func(t Trial) (float64, error) {
+		p, err := lastProbe(t)
+		if err != nil {
+			return 0, err
+		}
+		if t.Start == nil || t.Start.HostTasks == 0 || p.HostTasks == 0 {
+			return 0, errors.New("host task counts not read")
+		}
+		return float64(p.HostTasks - t.Start.HostTasks), nil
+	})
 }
 
-func hostTasksPeakGrowth(t Trial, _ string) (float64, error) {
+// HostTasksPeakGrowth is the host-wide tasks at their peak over the samples
+// minus at start.
+func HostTasksPeakGrowth() Metric {
+	return newMetric("host_tasks_peak_growth", "", hostTasksPeakGrowth)
+}
+
+func hostTasksPeakGrowth(t Trial) (float64, error) {
 	if t.Start == nil || t.Start.HostTasks == 0 {
 		return 0, errors.New("host task count not read at start")
 	}
@@ -167,10 +196,14 @@ func hostTasksPeakGrowth(t Trial, _ string) (float64, error) {
 	return float64(peak - t.Start.HostTasks), nil
 }
 
-// hostFilesPeakGrowth is how far the host's open file handles rose over the
+// HostFilesPeakGrowth is how far the host's open file handles rose over the
 // trial's first sample, at their peak: a descriptor storm's footprint on the
 // whole machine.
-func hostFilesPeakGrowth(t Trial, _ string) (float64, error) {
+func HostFilesPeakGrowth() Metric {
+	return newMetric("host_files_peak_growth", "", hostFilesPeakGrowth)
+}
+
+func hostFilesPeakGrowth(t Trial) (float64, error) {
 	first, peak := 0, 0
 	for _, s := range t.Samples {
 		if s.HostFiles == 0 {

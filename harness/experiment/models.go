@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/client"
 )
 
 // Models returns the lab's own experiments, where the article ends: what
@@ -31,15 +32,16 @@ func slowClients() Experiment {
 		hold     = 2 * time.Second
 		quick    = 50 * time.Millisecond
 	)
-	during := "during the stall"
+	during := probe("during the stall")
+	asking := Step{Kind: StepClient, Label: "probes", Client: &ClientStep{
+		Clients: 1, Conns: probes, Every: 100 * time.Millisecond, Timeout: 8 * time.Second}}
 	steps := []Step{
 		background(Step{Kind: StepClient, Label: "stalled", Client: &ClientStep{
 			Clients: stallers, Conns: 1, Raw: stalled, Hold: hold, Timeout: hold + 2*time.Second}}),
 		wait(200 * time.Millisecond),
-		background(Step{Kind: StepClient, Label: "probes", Client: &ClientStep{
-			Clients: 1, Conns: probes, Every: 100 * time.Millisecond, Timeout: 8 * time.Second}}),
+		background(asking),
 		wait(1300 * time.Millisecond),
-		probe(during),
+		during,
 		await(),
 	}
 	// The same flags for every model: a backlog that takes all the
@@ -50,10 +52,8 @@ func slowClients() Experiment {
 		a.Steps = steps
 		return a
 	}
-	probeCheck := func(armName, op string, v float64, why string) Check {
-		c := check(armName, "replied_within", quick.String(), op, v, why)
-		c.Step = "probes"
-		return c
+	probeCheck := func(armName string, op Op, v float64, why string) Check {
+		return check(armName, RepliedWithin(quick).Among(asking), op, v, why)
 	}
 	e := Experiment{
 		Name:  "slow-clients",
@@ -73,21 +73,19 @@ func slowClients() Experiment {
 		},
 	}
 	for _, a := range []string{"iterative", "prefork"} {
-		e.Checks = append(e.Checks, probeCheck(a, "==", 0, "no probe is answered while the stalled clients hold the server"))
-		c := check(a, "outcome", "replied", "==", probes, "every probe is answered once the stalled clients give up")
-		c.Step = "probes"
-		e.Checks = append(e.Checks, c)
+		e.Checks = append(e.Checks, probeCheck(a, EQ, 0, "no probe is answered while the stalled clients hold the server"),
+			check(a, Outcomes(client.Replied).Among(asking), EQ, probes, "every probe is answered once the stalled clients give up"))
 	}
 	e.Checks = append(e.Checks,
-		probeCheck("forking", "==", probes, "every probe is answered at once"),
-		check("forking", "processes", during, ">=", stallers+1, "a process per stalled client, and the server"),
-		probeCheck("threads", "==", probes, "every probe is answered at once"),
-		check("threads", "threads", during, ">=", stallers+1, "a thread per stalled client, and the main one"),
+		probeCheck("forking", EQ, probes, "every probe is answered at once"),
+		check("forking", Processes(during), GE, stallers+1, "a process per stalled client, and the server"),
+		probeCheck("threads", EQ, probes, "every probe is answered at once"),
+		check("threads", Threads(during), GE, stallers+1, "a thread per stalled client, and the main one"),
 	)
 	for _, a := range []string{"select", "epoll", "goroutines"} {
 		e.Checks = append(e.Checks,
-			probeCheck(a, "==", probes, "every probe is answered at once"),
-			check(a, "processes", during, "==", 1, "one process holds every connection"),
+			probeCheck(a, EQ, probes, "every probe is answered at once"),
+			check(a, Processes(during), EQ, 1, "one process holds every connection"),
 		)
 	}
 	return e
@@ -96,13 +94,15 @@ func slowClients() Experiment {
 func idleConnections() Experiment {
 	const n = 10000
 	limits := catalogue.Limits{NoFile: 16384, NProc: 16384, Pids: 1024, CPUs: catalogue.DefaultCPUs, Memory: 256 << 20}
-	holding, idle := "holding", "10000 idle clients"
+	holding := probe("holding")
+	idle := Step{Kind: StepClient, Label: "10000 idle clients", Client: &ClientStep{
+		Clients: n, Conns: 1, Ramp: 1500 * time.Millisecond, Hold: 3 * time.Second, Timeout: 5 * time.Second, Summary: true}}
+	asking := Step{Kind: StepClient, Label: "probe", Client: &ClientStep{Clients: 1, Conns: 1, Timeout: 2 * time.Second}}
 	steps := []Step{
-		background(Step{Kind: StepClient, Label: idle, Client: &ClientStep{
-			Clients: n, Conns: 1, Ramp: 1500 * time.Millisecond, Hold: 3 * time.Second, Timeout: 5 * time.Second, Summary: true}}),
+		background(idle),
 		wait(2200 * time.Millisecond), // every client has connected (by 1.5 s), none has let go (from 3 s)
-		probe(holding),
-		Step{Kind: StepClient, Label: "probe", Client: &ClientStep{Clients: 1, Conns: 1, Timeout: 2 * time.Second}},
+		holding,
+		asking,
 		await(),
 	}
 	arm := func(name, preset string, uid int, extra ...string) Arm {
@@ -114,15 +114,11 @@ func idleConnections() Experiment {
 	}
 	uid := func(preset string) int { return limitsOf(preset).UID }
 	// Only the idle clients count as held: the probe's connection is not.
-	held := func(a, op string, v float64, why string) Check {
-		c := check(a, "kept_open", "", op, v, why)
-		c.Step = idle
-		return c
+	held := func(a string, op Op, v float64, why string) Check {
+		return check(a, KeptOpen().Among(idle), op, v, why)
 	}
 	probeAnswered := func(a string) Check {
-		c := check(a, "outcome", "replied", "==", 1, "a new client is still answered")
-		c.Step = "probe"
-		return c
+		return check(a, Outcomes(client.Replied).Among(asking), EQ, 1, "a new client is still answered")
 	}
 	var bounds []Check
 	for _, a := range []string{"epoll", "goroutines", "forking", "threads", "select"} {
@@ -147,22 +143,22 @@ func idleConnections() Experiment {
 			arm("select", "select", uid("select")),
 		},
 		Checks: append([]Check{
-			held("epoll", "==", n, "every connection is held"),
-			check("epoll", "processes", holding, "==", 1, "in one process"),
+			held("epoll", EQ, n, "every connection is held"),
+			check("epoll", Processes(holding), EQ, 1, "in one process"),
 			probeAnswered("epoll"),
-			held("goroutines", "==", n, "every connection is held"),
-			check("goroutines", "processes", holding, "==", 1, "in one process"),
+			held("goroutines", EQ, n, "every connection is held"),
+			check("goroutines", Processes(holding), EQ, 1, "in one process"),
 			probeAnswered("goroutines"),
-			check("forking", "last_log_contains", catalogue.Failed("fork", catalogue.EAGAIN), "==", 1, "fork fails, and the server dies of it"),
-			check("forking", "process_limit_margin", "pids", ">=", -1, "at the pids limit: forks = pids - 1, within 1"),
-			check("forking", "process_limit_margin", "pids", "<=", 0, "at the pids limit: forks = pids - 1, within 1"),
-			check("threads", "log_contains", catalogue.Failed("pthread_create", catalogue.EAGAIN), "==", 1, "pthread_create fails at the pids limit, logged"),
-			check("threads", "running", "", "==", 1, "and the server goes on"),
-			held("threads", ">=", 1000, "holding the connections it has threads for"),
-			held("threads", "<", float64(limits.Pids), "and no more than the pids limit allows threads"),
-			check("select", "log_contains", "FD_SETSIZE", "==", 1, "descriptors from 1024 on are refused, logged"),
-			held("select", ">=", 1000, "holding the connections below FD_SETSIZE"),
-			held("select", "<", 1024, "and none past it"),
+			check("forking", LastLogContains(catalogue.Failed("fork", catalogue.EAGAIN)), EQ, 1, "fork fails, and the server dies of it"),
+			check("forking", ProcessLimitMargin(Pids), GE, -1, "at the pids limit: forks = pids - 1, within 1"),
+			check("forking", ProcessLimitMargin(Pids), LE, 0, "at the pids limit: forks = pids - 1, within 1"),
+			check("threads", LogContains(catalogue.Failed("pthread_create", catalogue.EAGAIN)), EQ, 1, "pthread_create fails at the pids limit, logged"),
+			check("threads", Running(), EQ, 1, "and the server goes on"),
+			held("threads", GE, 1000, "holding the connections it has threads for"),
+			held("threads", LT, float64(limits.Pids), "and no more than the pids limit allows threads"),
+			check("select", LogContains("FD_SETSIZE"), EQ, 1, "descriptors from 1024 on are refused, logged"),
+			held("select", GE, 1000, "holding the connections below FD_SETSIZE"),
+			held("select", LT, 1024, "and none past it"),
 		}, bounds...),
 	}
 }
@@ -185,11 +181,11 @@ func blockingLoop() Experiment {
 		Trials: 1,
 		Arms:   []Arm{arm("timer"), arm("block", "--block")},
 		Checks: []Check{
-			check("timer", "outcome", "replied", "==", 5, "every client is served"),
-			check("timer", "done_max", "", "<=", 1.5*d.Seconds(), "the last client ends by 1.5*D"),
-			check("timer", "done_min", "", ">=", 0.9*d.Seconds(), "no client ends before its delay"),
-			check("block", "outcome", "replied", "==", 5, "every client is served, in turn"),
-			check("block", "staircase", d.String(), "<=", 0.25, "the k-th client ends within D/4 of k*D"),
+			check("timer", Outcomes(client.Replied), EQ, 5, "every client is served"),
+			check("timer", DoneMax(), LE, 1.5*d.Seconds(), "the last client ends by 1.5*D"),
+			check("timer", DoneMin(), GE, 0.9*d.Seconds(), "no client ends before its delay"),
+			check("block", Outcomes(client.Replied), EQ, 5, "every client is served, in turn"),
+			check("block", Staircase(d), LE, 0.25, "the k-th client ends within D/4 of k*D"),
 		},
 	}
 }
@@ -213,14 +209,14 @@ func preforkBalance() Experiment {
 		e.Arms = append(e.Arms, Arm{Name: mode, Preset: "prefork", Wire: catalogue.WireHTTP,
 			Args:  []string{"--backlog", "128", "--workers", "4", "--accept", mode},
 			Steps: []Step{clients("400 clients over 2 s", n, 2*time.Second, 5*time.Second)}})
-		e.Checks = append(e.Checks, check(mode, "outcome", "replied", "==", n, "every client is served"))
+		e.Checks = append(e.Checks, check(mode, Outcomes(client.Replied), EQ, n, "every client is served"))
 	}
 	e.Checks = append(e.Checks,
-		check("blocking", "busiest_worker_share", "", "<=", 0.4, "the waiting workers take turns"),
-		check("blocking", "workers_accepting", "", "==", 4, "every worker accepts"),
-		check("epoll", "busiest_worker_share", "", ">", 0.5, "the first idle worker on the wait queue takes most"),
-		check("reuseport", "busiest_worker_share", "", "<=", 0.4, "the hash spreads them"),
-		check("reuseport", "workers_accepting", "", "==", 4, "every worker's socket gets some"),
+		check("blocking", BusiestWorkerShare(), LE, 0.4, "the waiting workers take turns"),
+		check("blocking", WorkersAccepting(), EQ, 4, "every worker accepts"),
+		check("epoll", BusiestWorkerShare(), GT, 0.5, "the first idle worker on the wait queue takes most"),
+		check("reuseport", BusiestWorkerShare(), LE, 0.4, "the hash spreads them"),
+		check("reuseport", WorkersAccepting(), EQ, 4, "every worker's socket gets some"),
 	)
 	return e
 }

@@ -55,12 +55,12 @@ func robustness() Experiment {
 		e.Arms = append(e.Arms, Arm{Name: r.Arm, Preset: r.Preset, Wire: catalogue.WireHTTP,
 			Args:  override(r.Preset, "--idle-timeout", fmt.Sprintf("%dms", robustIdle.Milliseconds())),
 			Steps: []Step{{Kind: StepHostile, Label: "corpus", Wait: robustIdle}}})
-		e.Checks = append(e.Checks, check(r.Arm, "hostile_cases", "", ">=", 30, "at least 30 hostile cases ran"))
+		e.Checks = append(e.Checks, check(r.Arm, HostileCases(), GE, 30, "at least 30 hostile cases ran"))
 		if !r.Peer {
-			e.Checks = append(e.Checks, check(r.Arm, "hostile_violations", "", "==", 0, "every answer is one the RFCs allow"))
+			e.Checks = append(e.Checks, check(r.Arm, HostileViolations(), EQ, 0, "every answer is one the RFCs allow"))
 		}
 		e.Checks = append(e.Checks,
-			check(r.Arm, "hostile_crashes", "", "==", 0, "the specimen answers GET /hello after every case, and runs at the end"))
+			check(r.Arm, HostileCrashes(), EQ, 0, "the specimen answers GET /hello after every case, and runs at the end"))
 	}
 	return e
 }
@@ -76,31 +76,42 @@ func HostileResults(t Trial) []corpus.Result {
 
 var errNoCorpus = errors.New("no hostile case ran")
 
-func hostileCases(t Trial, _ string) (float64, error) {
-	rs := HostileResults(t)
-	if len(rs) == 0 {
-		return 0, errNoCorpus
-	}
-	return float64(len(rs)), nil
+// HostileCases counts the hostile cases that ran.
+func HostileCases() Metric {
+	return newMetric("hostile_cases", "", func(t Trial) (float64, error) {
+		rs := HostileResults(t)
+		if len(rs) == 0 {
+			return 0, errNoCorpus
+		}
+		return float64(len(rs)), nil
+	})
 }
 
-func hostileViolations(t Trial, _ string) (float64, error) {
-	rs := HostileResults(t)
-	if len(rs) == 0 {
-		return 0, errNoCorpus
-	}
-	n := 0
-	for _, r := range rs {
-		if r.Violation != "" {
-			n++
+// HostileViolations counts the hostile cases answered otherwise than the
+// RFCs allow.
+func HostileViolations() Metric {
+	return newMetric("hostile_violations", "", func(t Trial) (float64, error) {
+		rs := HostileResults(t)
+		if len(rs) == 0 {
+			return 0, errNoCorpus
 		}
-	}
-	return float64(n), nil
+		n := 0
+		for _, r := range rs {
+			if r.Violation != "" {
+				n++
+			}
+		}
+		return float64(n), nil
+	})
 }
+
+// HostileCrashes counts the cases after which the specimen did not answer
+// GET /hello, plus one if it was not running at the end.
+func HostileCrashes() Metric { return newMetric("hostile_crashes", "", hostileCrashes) }
 
 // hostileCrashes counts the cases after which the specimen did not answer,
 // and one more if it was not running at the end.
-func hostileCrashes(t Trial, _ string) (float64, error) {
+func hostileCrashes(t Trial) (float64, error) {
 	rs := HostileResults(t)
 	if len(rs) == 0 {
 		return 0, errNoCorpus
@@ -115,11 +126,4 @@ func hostileCrashes(t Trial, _ string) (float64, error) {
 		n++
 	}
 	return float64(n), nil
-}
-
-func init() {
-	metrics["hostile_cases"] = metric{hostileCases, "hostile cases run"}
-	metrics["hostile_violations"] = metric{hostileViolations, "hostile cases answered otherwise than the RFCs allow"}
-	metrics["hostile_crashes"] = metric{hostileCrashes,
-		"hostile cases after which the specimen did not answer GET /hello, plus one if it was not running at the end"}
 }

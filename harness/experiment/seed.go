@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/client"
 )
 
 // Seed returns the experiments of "Let's Build A Web Server" parts 1 and 3,
@@ -36,11 +37,6 @@ func background(s Step) Step {
 }
 
 func await() Step { return Step{Kind: StepAwait, Label: "await"} }
-
-// check builds a check that must hold in every trial.
-func check(arm, metric, arg, op string, value float64, why string) Check {
-	return Check{Arm: arm, Metric: metric, Arg: arg, Op: op, Value: value, Over: Every, Why: why}
-}
 
 // args returns a preset's flags with --delay replaced by d (0 drops it).
 func args(preset string, delay time.Duration) []string {
@@ -151,7 +147,7 @@ func hello() Experiment {
 				Args:  args(p.Name, 0),
 				Steps: steps,
 			})
-			e.Checks = append(e.Checks, check(name, "conformance_failures", "", "==", 0, why))
+			e.Checks = append(e.Checks, check(name, ConformanceFailures(), EQ, 0, why))
 		}
 	}
 	return e
@@ -187,11 +183,11 @@ func headOfLine() Experiment {
 			{Name: "3c", Preset: "webserver3c", Args: args("webserver3c", d), Steps: []Step{step}},
 		},
 		Checks: []Check{
-			check("3b", "outcome", "replied", "==", 5, "every client is served, in turn"),
-			check("3b", "staircase", d.String(), "<=", 0.25, "the k-th client ends within D/4 of k*D"),
-			check("3c", "outcome", "replied", "==", 5, "every client is served at once"),
-			check("3c", "done_max", "", "<=", 1.5*d.Seconds(), "the last client ends by 1.5*D"),
-			check("3c", "done_min", "", ">=", 0.9*d.Seconds(), "no client ends before its own delay"),
+			check("3b", Outcomes(client.Replied), EQ, 5, "every client is served, in turn"),
+			check("3b", Staircase(d), LE, 0.25, "the k-th client ends within D/4 of k*D"),
+			check("3c", Outcomes(client.Replied), EQ, 5, "every client is served at once"),
+			check("3c", DoneMax(), LE, 1.5*d.Seconds(), "the last client ends by 1.5*D"),
+			check("3c", DoneMin(), GE, 0.9*d.Seconds(), "no client ends before its own delay"),
 		},
 	}
 }
@@ -224,10 +220,8 @@ func backlog() Experiment {
 			},
 		})
 		e.Checks = append(e.Checks,
-			check(name, "connected_within", "500ms", "==", float64(b+2),
-				"one connection being served plus backlog+1 completed in the accept queue"),
-			check(name, "unconnected", "", "==", float64(n-b-2),
-				"every other SYN is dropped, and retried in vain until the 2 s timeout (its retries leave at 1 s and 3 s)"),
+			check(name, ConnectedWithin(500*time.Millisecond), EQ, float64(b+2), "one connection being served plus backlog+1 completed in the accept queue"),
+			check(name, Unconnected(), EQ, float64(n-b-2), "every other SYN is dropped, and retried in vain until the 2 s timeout (its retries leave at 1 s and 3 s)"),
 		)
 	}
 	return e
@@ -253,14 +247,14 @@ func clientHang() Experiment {
 			{Name: "3d", Preset: "webserver3d", Args: args("webserver3d", 0), Steps: steps},
 		},
 		Checks: []Check{
-			check("3c", "outcome", "replied", "==", 1, "reply, then EOF"),
-			check("3c", "done_max", "", "<=", 0.5, "EOF at once (well under 0.5 s)"),
-			check("3c", "live_children", "during the hang", "==", 0, "the child has exited"),
-			check("3c", "holds_client_socket", "during the hang", "==", 0, "the parent closed its copy"),
-			check("3d", "outcome", "reply-without-eof", "==", 1, "reply, but no EOF"),
-			check("3d", "done_max", "", ">=", 2.9, "the client waits until its 3 s timeout"),
-			check("3d", "live_children", "during the hang", "==", 0, "the child has exited: it is not who keeps the connection open"),
-			check("3d", "holds_client_socket", "during the hang", "==", 1, "the parent still holds the socket, by inode"),
+			check("3c", Outcomes(client.Replied), EQ, 1, "reply, then EOF"),
+			check("3c", DoneMax(), LE, 0.5, "EOF at once (well under 0.5 s)"),
+			check("3c", LiveChildren(during), EQ, 0, "the child has exited"),
+			check("3c", HoldsClientSocket(during), EQ, 0, "the parent closed its copy"),
+			check("3d", Outcomes(client.NoEOF), EQ, 1, "reply, but no EOF"),
+			check("3d", DoneMax(), GE, 2.9, "the client waits until its 3 s timeout"),
+			check("3d", LiveChildren(during), EQ, 0, "the child has exited: it is not who keeps the connection open"),
+			check("3d", HoldsClientSocket(during), EQ, 1, "the parent still holds the socket, by inode"),
 		},
 	}
 }
@@ -290,12 +284,12 @@ func fdExhaustion() Experiment {
 			{Name: "3c", Preset: "webserver3c", Args: same, Limits: &lim, Steps: steps},
 		},
 		Checks: append(append(diesWith("3d", "accept", catalogue.EMFILE),
-			check("3d", "emfile_margin", "", ">=", -1, "accepts = nofile - descriptors at start, within 1"),
-			check("3d", "emfile_margin", "", "<=", 1, "accepts = nofile - descriptors at start, within 1"),
-			check("3d", "fds_growth", "", ">=", 100, "the parent's descriptors climb with the clients (sampled every 100 ms)"),
-			check("3c", "running", "", "==", 1, "closing its copy, the parent never runs out"),
-			check("3c", "outcome", "replied", "==", 300, "every client is served"),
-			check("3c", "fds_growth", "", "<=", 2, "the parent's descriptors stay flat"),
+			check("3d", EmfileMargin(), GE, -1, "accepts = nofile - descriptors at start, within 1"),
+			check("3d", EmfileMargin(), LE, 1, "accepts = nofile - descriptors at start, within 1"),
+			check("3d", FDsGrowth(), GE, 100, "the parent's descriptors climb with the clients (sampled every 100 ms)"),
+			check("3c", Running(), EQ, 1, "closing its copy, the parent never runs out"),
+			check("3c", Outcomes(client.Replied), EQ, 300, "every client is served"),
+			check("3c", FDsGrowth(), LE, 2, "the parent's descriptors stay flat"),
 		), bounds...),
 	}
 }
@@ -310,10 +304,8 @@ const hostSlack = 100
 // connections, each with hostSlack to spare.
 func hostBounds(arm string, l catalogue.Limits, connections int) []Check {
 	return []Check{
-		check(arm, "host_tasks_peak_growth", "", "<=", float64(l.Pids+hostSlack),
-			fmt.Sprintf("the host's tasks rose by at most the pids limit (%d) and %d", l.Pids, hostSlack)),
-		check(arm, "host_files_peak_growth", "", "<=", float64(l.NoFile+int64(connections)+hostSlack),
-			fmt.Sprintf("the host's open files rose by at most nofile (%d), the %d client connections and %d", l.NoFile, connections, hostSlack)),
+		check(arm, HostTasksPeakGrowth(), LE, float64(l.Pids+hostSlack), fmt.Sprintf("the host's tasks rose by at most the pids limit (%d) and %d", l.Pids, hostSlack)),
+		check(arm, HostFilesPeakGrowth(), LE, float64(l.NoFile+int64(connections)+hostSlack), fmt.Sprintf("the host's open files rose by at most nofile (%d), the %d client connections and %d", l.NoFile, connections, hostSlack)),
 	}
 }
 
@@ -334,12 +326,12 @@ func zombieCount() Experiment {
 			{Name: "3g", Preset: "webserver3g", Steps: steps},
 		},
 		Checks: []Check{
-			check("3c", "outcome", "replied", "==", n, "every client is served"),
-			check("3c", "zombies", "", "==", n, "one zombie per client: nobody waits"),
-			check("3c", "log_zombie_gap", "", "==", 0, "forks - reaps in the log = the children /proc shows"),
-			check("3g", "outcome", "replied", "==", n, "every client is served"),
-			check("3g", "zombies", "", "==", 0, "every child is reaped"),
-			check("3g", "log_zombie_gap", "", "==", 0, "forks - reaps in the log = the children /proc shows"),
+			check("3c", Outcomes(client.Replied), EQ, n, "every client is served"),
+			check("3c", Zombies(), EQ, n, "one zombie per client: nobody waits"),
+			check("3c", LogZombieGap(), EQ, 0, "forks - reaps in the log = the children /proc shows"),
+			check("3g", Outcomes(client.Replied), EQ, n, "every client is served"),
+			check("3g", Zombies(), EQ, 0, "every child is reaped"),
+			check("3g", LogZombieGap(), EQ, 0, "forks - reaps in the log = the children /proc shows"),
 		},
 	}
 }
@@ -353,11 +345,12 @@ func processLimit() Experiment {
 	arm := func(name string, l catalogue.Limits) Arm {
 		return Arm{Name: name, Preset: "webserver3c", StandsIn: "webserver3d", Args: args("webserver3c", 0), Limits: &l, Steps: steps}
 	}
-	limitChecks := func(arm, limit string) []Check {
+	limitChecks := func(arm string, limit ProcessLimit) []Check {
+		l := string(limit)
 		return append(diesWith(arm, "fork", catalogue.EAGAIN),
-			check(arm, "process_limit_margin", limit, ">=", -1, "forks = "+limit+" - 1 (the server is one), within 1: "+limit+" is the limit that binds"),
-			check(arm, "process_limit_margin", limit, "<=", 0, "no fork beyond "+limit),
-			check(arm, "host_tasks_peak_growth", "", "<=", 450, "the host's task count never grew past the limit (400) and some noise (50)"),
+			check(arm, ProcessLimitMargin(limit), GE, -1, "forks = "+l+" - 1 (the server is one), within 1: "+l+" is the limit that binds"),
+			check(arm, ProcessLimitMargin(limit), LE, 0, "no fork beyond "+l),
+			check(arm, HostTasksPeakGrowth(), LE, 450, "the host's task count never grew past the limit (400) and some noise (50)"),
 		)
 	}
 	return Experiment{
@@ -374,7 +367,7 @@ func processLimit() Experiment {
 		SampleEvery: 100 * time.Millisecond,
 		Trials:      1,
 		Arms:        []Arm{arm("nproc-400", nproc), arm("pids-400", pids)},
-		Checks:      append(limitChecks("nproc-400", "nproc"), limitChecks("pids-400", "pids")...),
+		Checks:      append(limitChecks("nproc-400", NProc), limitChecks("pids-400", Pids)...),
 	}
 }
 
@@ -396,11 +389,11 @@ func eintr() Experiment {
 			{Name: "3f", Preset: "webserver3f", Args: args("webserver3f", d), Steps: steps},
 		},
 		Checks: append(diesWith("3e", "accept", catalogue.EINTR),
-			check("3e", "outcome", "replied", "==", 1, "only the first client is served"),
-			check("3f", "running", "", "==", 1, "the server lives on"),
-			check("3f", "log_contains", catalogue.Failed("accept", catalogue.EINTR), "==", 1, "accept() was interrupted"),
-			check("3f", "log_contains", catalogue.LogRestart, "==", 1, "and restarted"),
-			check("3f", "outcome", "replied", "==", 2, "both clients are served"),
+			check("3e", Outcomes(client.Replied), EQ, 1, "only the first client is served"),
+			check("3f", Running(), EQ, 1, "the server lives on"),
+			check("3f", LogContains(catalogue.Failed("accept", catalogue.EINTR)), EQ, 1, "accept() was interrupted"),
+			check("3f", LogContains(catalogue.LogRestart), EQ, 1, "and restarted"),
+			check("3f", Outcomes(client.Replied), EQ, 2, "both clients are served"),
 		),
 	}
 }
@@ -423,11 +416,11 @@ func sigchldCoalescing() Experiment {
 			{Name: "3g", Preset: "webserver3g", Steps: steps},
 		},
 		Checks: []Check{
-			{Arm: "3f", Metric: "zombies", Op: ">", Value: 0, Over: Any, Why: "pending SIGCHLDs merge, so some children are never waited for"},
-			check("3f", "log_zombie_gap", "", "==", 0, "forks - reaps in the log = the children /proc shows"),
-			check("3g", "zombies", "", "==", 0, "the loop takes every exited child"),
-			check("3g", "log_zombie_gap", "", "==", 0, "forks - reaps in the log = the children /proc shows"),
-			check("3g", "outcome", "replied", "==", n, "every client is served"),
+			{Arm: "3f", Metric: Zombies(), Op: GT, Value: 0, Over: Any, Why: "pending SIGCHLDs merge, so some children are never waited for"},
+			check("3f", LogZombieGap(), EQ, 0, "forks - reaps in the log = the children /proc shows"),
+			check("3g", Zombies(), EQ, 0, "the loop takes every exited child"),
+			check("3g", LogZombieGap(), EQ, 0, "forks - reaps in the log = the children /proc shows"),
+			check("3g", Outcomes(client.Replied), EQ, n, "every client is served"),
 		},
 	}
 }
@@ -437,8 +430,8 @@ func sigchldCoalescing() Experiment {
 func diesWith(arm, call, errno string) []Check {
 	lastWords := catalogue.Failed(call, errno)
 	return []Check{
-		check(arm, "running", "", "==", 0, "the server dies"),
-		check(arm, "exit_code", "", "==", 1, "it exits through die()"),
-		check(arm, "last_log_contains", lastWords, "==", 1, fmt.Sprintf("its log ends with %q, as in the article", lastWords)),
+		check(arm, Running(), EQ, 0, "the server dies"),
+		check(arm, ExitCode(), EQ, 1, "it exits through die()"),
+		check(arm, LastLogContains(lastWords), EQ, 1, fmt.Sprintf("its log ends with %q, as in the article", lastWords)),
 	}
 }

@@ -39,8 +39,8 @@ func TestSeedValid(t *testing.T) {
 			}
 		}
 		for _, c := range e.Checks {
-			if MetricDoc(c.Metric) == "" {
-				t.Errorf("%s: %s: got no doc for metric %q, want a metric that exists", e.Name, c, c.Metric)
+			if MetricDoc(c.Metric.Name) == "" {
+				t.Errorf("%s: %s: got no doc for metric %q, want a metric that exists", e.Name, c, c.Metric.Name)
 			}
 			if _, ok := e.Arm(c.Arm); !ok {
 				t.Errorf("%s: %s: got arm %q, want an arm of the experiment", e.Name, c, c.Arm)

@@ -44,7 +44,7 @@ type ExperimentStability struct {
 // its String().
 type CheckStability struct {
 	Check     string  `json:"check"`
-	Op        string  `json:"op"`
+	Op        Op      `json:"op"`
 	Threshold float64 `json:"threshold"`
 	Runs      int     `json:"runs"`    // runs whose record has the check
 	Decided   int     `json:"decided"` // of them, runs that could decide it

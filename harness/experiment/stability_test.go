@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // stabilityRecord is a record of experiment name with the given checks,
@@ -41,9 +42,9 @@ func judged(c Check, values ...float64) CheckResult {
 }
 
 func TestStability(t *testing.T) {
-	zombies := Check{Arm: "3c", Metric: "zombies", Op: "==", Value: 20, Over: Every}
-	staircase := Check{Arm: "3b", Metric: "staircase", Arg: "1s", Op: "<=", Value: 0.25, Over: Every}
-	exits := Check{Arm: "3e", Metric: "exit_code", Op: "==", Value: 1, Over: Every}
+	zombies := Check{Arm: "3c", Metric: Zombies(), Op: "==", Value: 20, Over: Every}
+	staircase := Check{Arm: "3b", Metric: Staircase(time.Second), Op: "<=", Value: 0.25, Over: Every}
+	exits := Check{Arm: "3e", Metric: ExitCode(), Op: "==", Value: 1, Over: Every}
 	nan := math.NaN()
 	runs := [][]Record{
 		// Run 1: everything held, 3b with 0.25 to spare.
@@ -91,7 +92,7 @@ func TestStability(t *testing.T) {
 }
 
 func TestStabilitySteady(t *testing.T) {
-	exits := Check{Arm: "3e", Metric: "exit_code", Op: "==", Value: 1, Over: Every}
+	exits := Check{Arm: "3e", Metric: ExitCode(), Op: "==", Value: 1, Over: Every}
 	tests := []struct {
 		name string
 		runs [][]Record

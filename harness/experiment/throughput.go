@@ -29,6 +29,10 @@ var loadFlags = []string{"--backlog", "1024", "--idle-timeout", "30s"}
 // level is the label of a throughput step at concurrency c.
 func level(c int) string { return "c=" + strconv.Itoa(c) }
 
+// levelStep is the load step of the level of c connections, without its
+// load: what a check on that level reads.
+func levelStep(c int) Step { return Step{Kind: StepLoad, Label: level(c)} }
+
 // The modes of a throughput arm: connections kept for many requests, or
 // one connection per request ("Connection: close").
 const (
@@ -76,8 +80,9 @@ func throughput() Experiment {
 			name := m.name + "/" + mode
 			var steps []Step
 			for _, c := range Concurrency {
-				steps = append(steps, Step{Kind: StepLoad, Label: level(c), Load: &LoadStep{
-					Connections: c, Duration: d, Timeout: throughputTimeout, KeepAlive: mode == KeepAlive}})
+				s := levelStep(c)
+				s.Load = &LoadStep{Connections: c, Duration: d, Timeout: throughputTimeout, KeepAlive: mode == KeepAlive}
+				steps = append(steps, s)
 			}
 			e.Arms = append(e.Arms, Arm{Name: name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true,
 				Args: override(m.preset, loadFlags...), Steps: steps})
@@ -88,7 +93,7 @@ func throughput() Experiment {
 			if (m == "forking" || m == "threads") && c > guaranteedConns {
 				continue // the scheduler's: see guaranteedConns
 			}
-			e.Checks = append(e.Checks, check(m+"/"+KeepAlive, "load_errors", level(c), "==", 0, "every request is answered"))
+			e.Checks = append(e.Checks, check(m+"/"+KeepAlive, LoadErrors(levelStep(c)), EQ, 0, "every request is answered"))
 		}
 	}
 	// forking at 256 was first predicted to lose no request, then (after
@@ -103,14 +108,13 @@ func throughput() Experiment {
 		serving int // connections it holds at once
 	}{{"iterative", 1}, {"prefork", 4}} {
 		c := 64
-		e.Checks = append(e.Checks, check(m.name+"/"+KeepAlive, "load_errors", level(c), ">=", float64(c-m.serving),
-			fmt.Sprintf("the %d connections it does not hold time out, each at least once", c-m.serving)))
+		e.Checks = append(e.Checks, check(m.name+"/"+KeepAlive, LoadErrors(levelStep(c)), GE, float64(c-m.serving), fmt.Sprintf("the %d connections it does not hold time out, each at least once", c-m.serving)))
 	}
 	e.Checks = append(e.Checks,
-		Check{Arm: "forking/" + Close, Metric: "cpu_per_request_us", Arg: level(64), Versus: "epoll/" + Close, Op: ">=", Value: 2, Over: Every,
-			Why: "a fork, an exit and a reap per connection cost more than epoll's accept and close"},
-		Check{Arm: "epoll/" + KeepAlive, Metric: "rps", Arg: level(64), Versus: "epoll/" + Close, Op: ">=", Value: 2, Over: Every,
-			Why: "a handshake, an accept and a close per request cost more than the request itself"},
+		ratio("forking/"+Close, CPUPerRequestUS(levelStep(64)), "epoll/"+Close, GE, 2,
+			"a fork, an exit and a reap per connection cost more than epoll's accept and close"),
+		ratio("epoll/"+KeepAlive, RPS(levelStep(64)), "epoll/"+Close, GE, 2,
+			"a handshake, an accept and a close per request cost more than the request itself"),
 	)
 	return e
 }
@@ -131,9 +135,10 @@ func throughput() Experiment {
 func latencyUnderLoad() Experiment {
 	const conns = 16
 	capacity := "capacity"
+	half := Step{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 1200 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.5}}
 	steps := []Step{
 		{Kind: StepLoad, Label: capacity, Load: &LoadStep{Connections: conns, Duration: throughputLevel, Timeout: throughputTimeout}},
-		{Kind: StepLoad, Label: "50%", Load: &LoadStep{Connections: conns, Duration: 1200 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.5}},
+		half,
 		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 1200 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.9}},
 	}
 	e := Experiment{
@@ -155,7 +160,7 @@ func latencyUnderLoad() Experiment {
 			continue // one connection at a time: its capacity is the closed model's alone
 		}
 		e.Arms = append(e.Arms, Arm{Name: m.name, Preset: m.preset, Wire: catalogue.WireHTTP, Pin: true, Args: override(m.preset, loadFlags...), Steps: steps})
-		e.Checks = append(e.Checks, noLoss(m.name, "50%", " at half of capacity")...)
+		e.Checks = append(e.Checks, noLoss(m.name, half, " at half of capacity")...)
 	}
 	return e
 }

@@ -5,16 +5,6 @@ import (
 	"strings"
 )
 
-// ops are the comparisons a check may use.
-var ops = map[string]func(a, b float64) bool{
-	"==": func(a, b float64) bool { return a == b },
-	"!=": func(a, b float64) bool { return a != b },
-	"<=": func(a, b float64) bool { return a <= b },
-	">=": func(a, b float64) bool { return a >= b },
-	"<":  func(a, b float64) bool { return a < b },
-	">":  func(a, b float64) bool { return a > b },
-}
-
 // Judge evaluates every check on the trials and returns the results and the
 // verdict. It is a pure function of its inputs, so a record can be judged
 // again without running anything. Each result also says by how much it
@@ -60,9 +50,9 @@ func Judge(e Experiment, trials []Trial) ([]CheckResult, Verdict) {
 // and how far each value stands from the threshold.
 func evaluate(c Check, trials []Trial) CheckResult {
 	r := CheckResult{Check: c}
-	m, op := metrics[c.Metric], ops[c.Op]
-	if m.fn == nil || op == nil {
-		r.Unavailable = fmt.Sprintf("unknown metric %q or op %q", c.Metric, c.Op)
+	op := ops[c.Op]
+	if op == nil {
+		r.Unavailable = fmt.Sprintf("unknown op %q", c.Op)
 		return r
 	}
 	holds, decided := 0, 0
@@ -70,9 +60,9 @@ func evaluate(c Check, trials []Trial) CheckResult {
 		if t.Arm != c.Arm || t.Error != "" {
 			continue
 		}
-		v, err := m.fn(OfStep(t, c.Step), c.Arg)
+		v, err := c.Metric.Of(t)
 		if err == nil && c.Versus != "" {
-			v, err = versus(c, m, v, t.Trial, trials)
+			v, err = versus(c, v, t.Trial, trials)
 		}
 		tv := TrialValue{Trial: t.Trial, Value: v}
 		if err != nil {
@@ -127,17 +117,17 @@ func values(vs []TrialValue) string {
 // versus divides v, the metric in one trial of c's arm, by the same metric
 // in the same-numbered trial of c.Versus: how many times the one's value
 // the other's is.
-func versus(c Check, m metric, v float64, n int, trials []Trial) (float64, error) {
+func versus(c Check, v float64, n int, trials []Trial) (float64, error) {
 	for _, t := range trials {
 		if t.Arm != c.Versus || t.Trial != n || t.Error != "" {
 			continue
 		}
-		w, err := m.fn(OfStep(t, c.Step), c.Arg)
+		w, err := c.Metric.Of(t)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", c.Versus, err)
 		}
 		if w == 0 {
-			return 0, fmt.Errorf("%s: %s is 0, nothing to divide by", c.Versus, c.Metric)
+			return 0, fmt.Errorf("%s: %s is 0, nothing to divide by", c.Versus, c.Metric.Name)
 		}
 		return v / w, nil
 	}

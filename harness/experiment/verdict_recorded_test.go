@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -123,7 +122,7 @@ func TestJudgeRecorded(t *testing.T) {
 		if v != rec.Verdict {
 			t.Errorf("%s: got verdict %+v, want the stored %+v", tt.name, v, rec.Verdict)
 		}
-		if !reflect.DeepEqual(checks, rec.Checks) {
+		if !sameJSON(checks, rec.Checks) {
 			t.Errorf("%s: got checks %+v, want the stored %+v", tt.name, checks, rec.Checks)
 		}
 		// Today's thresholds must hold on the same real observations.

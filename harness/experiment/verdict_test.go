@@ -388,7 +388,7 @@ func TestJudgeFailureBeatsUndecided(t *testing.T) {
 // deciding margin is on the side its Held says, so that the margin column
 // of a report can never contradict the verdict beside it.
 func TestJudgeMarginsAgree(t *testing.T) {
-	nonNegative := map[string]bool{">=": true, "<=": true, "==": true}
+	nonNegative := map[Op]bool{GE: true, LE: true, EQ: true}
 	checked := map[bool]int{}
 	for _, tt := range append(seedCases, modelCases...) {
 		e := mustLookup(tt.exp)

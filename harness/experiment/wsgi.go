@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/client"
 )
 
 // WSGI returns the experiments of part 2, and part 3's end in Python: the
@@ -52,8 +53,7 @@ func wsgiApps() Experiment {
 			name := server + a.Name
 			e.Arms = append(e.Arms, Arm{Name: name, Preset: name,
 				Steps: []Step{step(StepHello1, "/hello"), step(StepEnviron, "/environ"), step(StepNotFound, "/nope")}})
-			e.Checks = append(e.Checks, check(name, "wsgi_failures", a.Body, "==", 0,
-				"status, body, Content-Type, Date and Server; every PEP 3333 key in the environ"))
+			e.Checks = append(e.Checks, check(name, WSGIFailures(a.Body), EQ, 0, "status, body, Content-Type, Date and Server; every PEP 3333 key in the environ"))
 		}
 	}
 	return e
@@ -127,11 +127,11 @@ func wsgiConcurrency() Experiment {
 		Trials: 1,
 		Arms:   []Arm{arm("webserver2", "webserver2-flask"), arm("webserver3h", "webserver3h-flask")},
 		Checks: []Check{
-			check("webserver2", "outcome", "replied", "==", 5, "every client is served, in turn"),
-			check("webserver2", "staircase", d.String(), "<=", 0.25, "the k-th client ends within D/4 of k*D"),
-			check("webserver3h", "outcome", "replied", "==", 5, "every client is served at once"),
-			check("webserver3h", "done_max", "", "<=", 1.5*d.Seconds(), "the last client ends by 1.5*D"),
-			check("webserver3h", "done_min", "", ">=", 0.9*d.Seconds(), "no client ends before its view's sleep"),
+			check("webserver2", Outcomes(client.Replied), EQ, 5, "every client is served, in turn"),
+			check("webserver2", Staircase(d), LE, 0.25, "the k-th client ends within D/4 of k*D"),
+			check("webserver3h", Outcomes(client.Replied), EQ, 5, "every client is served at once"),
+			check("webserver3h", DoneMax(), LE, 1.5*d.Seconds(), "the last client ends by 1.5*D"),
+			check("webserver3h", DoneMin(), GE, 0.9*d.Seconds(), "no client ends before its view's sleep"),
 		},
 	}
 }
@@ -155,19 +155,17 @@ func eintrPython() Experiment {
 			{Name: "python", Preset: "webserver3e-python", Steps: steps},
 		},
 		Checks: append(diesWith("c", "accept", catalogue.EINTR),
-			check("c", "outcome", "replied", "==", 1, "only the first client is served"),
-			check("python", "running", "", "==", 1, "the server lives on"),
-			check("python", "log_contains", catalogue.LogReap, "==", 1, "its handler ran: the first child was reaped"),
-			check("python", "log_contains", catalogue.Failed("accept", catalogue.EINTR), "==", 0, "no EINTR reached the program"),
-			check("python", "outcome", "replied", "==", 2, "both clients are served"),
+			check("c", Outcomes(client.Replied), EQ, 1, "only the first client is served"),
+			check("python", Running(), EQ, 1, "the server lives on"),
+			check("python", LogContains(catalogue.LogReap), EQ, 1, "its handler ran: the first child was reaped"),
+			check("python", LogContains(catalogue.Failed("accept", catalogue.EINTR)), EQ, 0, "no EINTR reached the program"),
+			check("python", Outcomes(client.Replied), EQ, 2, "both clients are served"),
 		),
 	}
 }
 
 func gunicornComparison() Experiment {
-	load := func(label string) Step {
-		return Step{Kind: StepLoad, Label: label, Load: &LoadStep{Connections: 16, Duration: 5 * time.Second}}
-	}
+	sixteen := Step{Kind: StepLoad, Label: "16 connections", Load: &LoadStep{Connections: 16, Duration: 5 * time.Second}}
 	return Experiment{
 		Name:  "gunicorn-comparison",
 		Title: "The article's forking WSGI server beside gunicorn, the same Flask application, the same limits",
@@ -178,28 +176,24 @@ func gunicornComparison() Experiment {
 			"A prefork server pays that once per worker at start and then only accepts, so its cost per request is the application's.",
 		Trials: 1,
 		Arms: []Arm{
-			{Name: "webserver3h", Preset: "webserver3h-flask", Wire: catalogue.WireHTTP, Pin: true, Steps: []Step{load("16 connections")}},
-			{Name: "gunicorn", Preset: "gunicorn-flask", Wire: catalogue.WireHTTP, Pin: true, Steps: []Step{load("16 connections")}},
+			{Name: "webserver3h", Preset: "webserver3h-flask", Wire: catalogue.WireHTTP, Pin: true, Steps: []Step{sixteen}},
+			{Name: "gunicorn", Preset: "gunicorn-flask", Wire: catalogue.WireHTTP, Pin: true, Steps: []Step{sixteen}},
 		},
 		// First predicted with no error of any kind. Not reproduced on
 		// 2026-11-26 in 1 run of 7: gunicorn, one connect timed out in
 		// 9 602 connections, no request lost (see noLoss).
-		Checks: append(append(noLoss("webserver3h", "16 connections", ""), noLoss("gunicorn", "16 connections", "")...),
-			Check{Arm: "gunicorn", Metric: "rps", Arg: "16 connections", Versus: "webserver3h", Op: ">=", Value: 1, Over: Every,
-				Why: "workers forked once serve no fewer requests than a fork per connection"}),
+		Checks: append(append(noLoss("webserver3h", sixteen, ""), noLoss("gunicorn", sixteen, "")...),
+			ratio("gunicorn", RPS(sixteen), "webserver3h", GE, 1, "workers forked once serve no fewer requests than a fork per connection")),
 	}
 }
 
-// wsgiFailures counts WSGIConformance's failures; arg is the body /hello
+// WSGIFailures counts WSGIConformance's failures; body is what /hello
 // must answer.
-func wsgiFailures(t Trial, arg string) (float64, error) {
-	if len(Results(t)) == 0 {
-		return 0, errNoClients
-	}
-	return float64(len(WSGIConformance(t, arg))), nil
-}
-
-func init() {
-	metrics["wsgi_failures"] = metric{wsgiFailures,
-		"WSGI conformance failures: /hello's status, body (arg) and headers, the environ's PEP 3333 keys (see WSGIConformance)"}
+func WSGIFailures(body string) Metric {
+	return newMetric("wsgi_failures", body, func(t Trial) (float64, error) {
+		if len(Results(t)) == 0 {
+			return 0, errNoClients
+		}
+		return float64(len(WSGIConformance(t, body))), nil
+	})
 }

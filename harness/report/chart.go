@@ -193,10 +193,10 @@ func trialSuffix(r experiment.Record, t experiment.Trial) string {
 	return ""
 }
 
-// measurement is experiment.Measure, with false where the observations cannot
-// give the metric.
-func measurement(name string, t experiment.Trial, arg string) (float64, bool) {
-	v, err := experiment.Measure(name, t, arg)
+// measurement is m's value in t, with false where the observations cannot
+// give it.
+func measurement(m experiment.Metric, t experiment.Trial) (float64, bool) {
+	v, err := m.Of(t)
 	return v, err == nil
 }
 

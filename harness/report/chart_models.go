@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
+	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
@@ -27,17 +28,11 @@ func init() {
 // clients cost in processes and threads.
 func slowClientsCharts(r experiment.Record) []chart {
 	const during, step = "during the stall", "probes"
-	quick := "50ms"
-	for _, c := range r.Experiment.Checks {
-		if c.Metric == "replied_within" {
-			quick = c.Arg
-			break
-		}
-	}
+	quick, _ := checkMetric(r, "replied_within")
 	latency := newPanel("", "probe, in the order sent", "seconds until it ended (log)")
 	latency.plot.Y.Scale, latency.plot.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	var cats []string
-	within, replied := bars{name: "answered within " + quick}, bars{name: "answered at all"}
+	within, replied := bars{name: "answered within " + quick.Arg}, bars{name: "answered at all"}
 	procs, threads := bars{name: "processes"}, bars{name: "threads"}
 	points := 0
 	for i, t := range r.Trials {
@@ -52,10 +47,10 @@ func slowClientsCharts(r experiment.Record) []chart {
 		points += len(xys)
 		latency.line(trialName(r, t), i, xys)
 		cats = append(cats, trialName(r, t))
-		within.add(measurement("replied_within", probes, quick))
-		replied.add(measurement("outcome", probes, "replied"))
-		procs.add(measurement("processes", t, during))
-		threads.add(measurement("threads", t, during))
+		within.add(measurement(quick, t))
+		replied.add(measurement(experiment.Outcomes(client.Replied), probes))
+		procs.add(measurement(experiment.Processes(probeAt(during)), t))
+		threads.add(measurement(experiment.Threads(probeAt(during)), t))
 	}
 	if len(cats) == 0 {
 		return nil
@@ -66,7 +61,7 @@ func slowClientsCharts(r experiment.Record) []chart {
 			"Each probe's time from its start to its end, per model, on a log scale: a model stuck on the stalled clients answers only when they give up.", latency))
 	}
 	return append(out,
-		single("Probes answered, per model", "Per model, the probes answered within "+quick+" and those answered at all.",
+		single("Probes answered, per model", "Per model, the probes answered within "+quick.Arg+" and those answered at all.",
 			barPanel("model", "probes", cats, []bars{within, replied})),
 		single("Processes and threads holding the stalled clients, per model",
 			"Per model, the server's processes and threads at the probe taken during the stall.",
@@ -83,11 +78,11 @@ func idleCharts(r experiment.Record) []chart {
 	rss, mem := bars{name: "resident memory"}, bars{name: "cgroup memory"}
 	for _, t := range r.Trials {
 		cats = append(cats, trialName(r, t))
-		kept.add(measurement("kept_open", experiment.OfStep(t, idle), ""))
-		procs.add(measurement("processes", t, holding))
-		threads.add(measurement("threads", t, holding))
-		rss.add(measurement("rss_per_conn_kib", t, idle))
-		mem.add(measurement("memory_per_conn_kib", t, idle))
+		kept.add(measurement(experiment.KeptOpen().Among(clientsOf(idle)), t))
+		procs.add(measurement(experiment.Processes(probeAt(holding)), t))
+		threads.add(measurement(experiment.Threads(probeAt(holding)), t))
+		rss.add(measurement(experiment.RSSPerConn(clientsOf(idle)), t))
+		mem.add(measurement(experiment.MemoryPerConn(clientsOf(idle)), t))
 	}
 	if len(cats) == 0 {
 		return nil

@@ -112,13 +112,13 @@ func backlogCharts(r experiment.Record) []chart {
 			if c.Arm != t.Arm {
 				continue
 			}
-			switch c.Metric {
+			switch c.Metric.Name {
 			case "connected_within":
-				within = c.Arg
-				inV, inOK = measurement(c.Metric, experiment.OfStep(t, c.Step), c.Arg)
+				within = c.Metric.Arg
+				inV, inOK = measurement(c.Metric, t)
 				inP, inPOK = c.Value, true
 			case "unconnected":
-				outV, outOK = measurement(c.Metric, experiment.OfStep(t, c.Step), c.Arg)
+				outV, outOK = measurement(c.Metric, t)
 				outP, outPOK = c.Value, true
 			}
 		}
@@ -170,7 +170,7 @@ func zombieCharts(r experiment.Record) []chart {
 	proc, log := bars{name: "zombies in /proc"}, bars{name: "forks − reaps in the log"}
 	for _, t := range r.Trials {
 		cats = append(cats, trialName(r, t))
-		proc.add(measurement("zombies", t, ""))
+		proc.add(measurement(experiment.Zombies(), t))
 		log.add(float64(experiment.LogCount(t, catalogue.LogFork)-experiment.LogCount(t, catalogue.LogReap)), true)
 	}
 	if len(cats) == 0 {

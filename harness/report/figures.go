@@ -24,12 +24,32 @@ var figures = map[string]func(*strings.Builder, experiment.Record){
 
 // value is a metric's value in a trial as a table shows it: "?" when the
 // observations cannot give it.
-func value(name string, t experiment.Trial, arg string) string {
-	v, err := experiment.Measure(name, t, arg)
+func value(m experiment.Metric, t experiment.Trial) string {
+	v, err := m.Of(t)
 	if err != nil {
 		return "?"
 	}
 	return fmt.Sprintf("%g", v)
+}
+
+// checkMetric is the metric of r's first check on name: a figure shows
+// what the checks judged, with their parameters.
+func checkMetric(r experiment.Record, name string) (experiment.Metric, bool) {
+	for _, c := range r.Experiment.Checks {
+		if c.Metric.Name == name {
+			return c.Metric, true
+		}
+	}
+	return experiment.Metric{}, false
+}
+
+// probeAt and clientsOf name the step of an experiment a figure reads.
+func probeAt(label string) experiment.Step {
+	return experiment.Step{Kind: experiment.StepProbe, Label: label}
+}
+
+func clientsOf(label string) experiment.Step {
+	return experiment.Step{Kind: experiment.StepClient, Label: label}
 }
 
 // timingFigure draws, per connection, when its handshake completed, when
@@ -68,11 +88,11 @@ func hangFigure(b *strings.Builder, r experiment.Record) {
 				}
 			}
 		}
-		held := map[string]string{"1": "yes", "0": "no"}[value("holds_client_socket", t, during)]
+		held := map[string]string{"1": "yes", "0": "no"}[value(experiment.HoldsClientSocket(probeAt(during)), t)]
 		if held == "" {
 			held = "?"
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", t.Arm, value("live_children", t, during), held, fds)
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", t.Arm, value(experiment.LiveChildren(probeAt(during)), t), held, fds)
 	}
 	b.WriteString("\n")
 }
@@ -87,9 +107,9 @@ func backlogFigure(b *strings.Builder, r experiment.Record) {
 			if c.Arm != t.Arm {
 				continue
 			}
-			switch c.Metric {
+			switch c.Metric.Name {
 			case "connected_within":
-				within = fmt.Sprintf("%s (< %s)", value(c.Metric, t, c.Arg), c.Arg)
+				within = fmt.Sprintf("%s (< %s)", value(c.Metric, t), c.Metric.Arg)
 				predictedIn = fmt.Sprintf("%g", c.Value)
 			case "unconnected":
 				predictedOut = fmt.Sprintf("%g", c.Value)
@@ -100,7 +120,7 @@ func backlogFigure(b *strings.Builder, r experiment.Record) {
 			somaxconn = fmt.Sprint(t.Start.Somaxconn)
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", t.Arm, argAfter(t.Args, "--backlog"),
-			value("connections", t, ""), within, predictedIn, value("unconnected", t, ""), predictedOut, somaxconn)
+			value(experiment.Connections(), t), within, predictedIn, value(experiment.Unconnected(), t), predictedOut, somaxconn)
 	}
 	b.WriteString("\n")
 }
@@ -120,9 +140,9 @@ func zombiesFigure(b *strings.Builder, r experiment.Record) {
 	b.WriteString("The server's log beside /proc at the last probe, per trial:\n\n| arm | trial | forks | reaps | forks − reaps | zombies in /proc |  |\n|---|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
 		forks, reaps := experiment.LogCount(t, catalogue.LogFork), experiment.LogCount(t, catalogue.LogReap)
-		z := value("zombies", t, "")
+		z := value(experiment.Zombies(), t)
 		bar := ""
-		if n, err := experiment.Measure("zombies", t, ""); err == nil {
+		if n, err := experiment.Zombies().Of(t); err == nil {
 			bar = strings.Repeat("Z", int(n))
 		}
 		fmt.Fprintf(b, "| %s | %d | %d | %d | %d | %s | `%s` |\n", t.Arm, t.Trial, forks, reaps, forks-reaps, z, bar)
@@ -136,8 +156,8 @@ func descriptorsFigure(b *strings.Builder, r experiment.Record) {
 	b.WriteString("| arm | nofile | descriptors at start | accepts | descriptor growth | last log line |\n|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
 		last, _ := experiment.LastLine(t)
-		fmt.Fprintf(b, "| %s | %d | %s | %d | %s | `%s` |\n", t.Arm, t.Limits.NoFile, value("fds_at_start", t, ""),
-			experiment.LogCount(t, catalogue.LogAccept), value("fds_growth", t, ""), cell(last))
+		fmt.Fprintf(b, "| %s | %d | %s | %d | %s | `%s` |\n", t.Arm, t.Limits.NoFile, value(experiment.FDsAtStart(), t),
+			experiment.LogCount(t, catalogue.LogAccept), value(experiment.FDsGrowth(), t), cell(last))
 	}
 	b.WriteString("\nThe server's open descriptors, sampled every " + sampleEvery(r) + ":\n\n```\n")
 	for _, t := range r.Trials {

@@ -42,7 +42,7 @@ func robustnessFigure(b *strings.Builder, r experiment.Record) {
 			arm += " (peer: measured, not held to the rule)"
 		}
 		fmt.Fprintf(b, "| %s | %d | %d | %s | %s |\n", arm, len(rs), len(rs)-len(bad), cell(strings.Join(bad, "; ")),
-			value("hostile_crashes", t, ""))
+			value(experiment.HostileCrashes(), t))
 	}
 	b.WriteString("\n<details><summary>Every case, every specimen: the statuses it answered, how the connection ended (FIN, RST, open), ✗ where not allowed, † where it did not answer GET /hello after</summary>\n\n")
 	b.WriteString("| case | " + strings.Join(arms, " | ") + " |\n|---|" + strings.Repeat("---|", len(arms)) + "\n")

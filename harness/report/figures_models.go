@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
@@ -19,16 +20,17 @@ func init() {
 // slowClientsFigure shows, per model, how long its probes waited among the
 // stalled clients, and what it spent holding them.
 func slowClientsFigure(b *strings.Builder, r experiment.Record) {
-	const during = "during the stall"
-	b.WriteString("| model | probes answered within 50 ms | answered at all | slowest probe | processes during the stall | threads during the stall |\n|---|---|---|---|---|---|\n")
+	const during, step = "during the stall", "probes"
+	quick, _ := checkMetric(r, "replied_within")
+	b.WriteString("| model | probes answered within " + quick.Arg + " | answered at all | slowest probe | processes during the stall | threads during the stall |\n|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
-		probes := experiment.OfStep(t, "probes")
+		probes := experiment.OfStep(t, step)
 		slowest := "?"
 		if ds := experiment.DoneTimes(probes); len(ds) > 0 {
 			slowest = ds[len(ds)-1].Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", t.Arm, value("replied_within", probes, "50ms"),
-			value("outcome", probes, "replied"), slowest, value("processes", t, during), value("threads", t, during))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", t.Arm, value(quick, t),
+			value(experiment.Outcomes(client.Replied), probes), slowest, value(experiment.Processes(probeAt(during)), t), value(experiment.Threads(probeAt(during)), t))
 	}
 	b.WriteString("\n")
 }
@@ -44,16 +46,17 @@ func idleFigure(b *strings.Builder, r experiment.Record) {
 			end = fmt.Sprintf("exited %d", t.Exit.ExitCode)
 		}
 		last, _ := experiment.LastLine(t)
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | `%s` |\n", t.Arm, value("kept_open", experiment.OfStep(t, idle), ""),
-			value("processes", t, holding), value("threads", t, holding), kib(t, "rss_per_conn_kib", idle), kib(t, "memory_per_conn_kib", idle), end, cell(last))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | `%s` |\n", t.Arm, value(experiment.KeptOpen().Among(clientsOf(idle)), t),
+			value(experiment.Processes(probeAt(holding)), t), value(experiment.Threads(probeAt(holding)), t),
+			kib(t, experiment.RSSPerConn(clientsOf(idle))), kib(t, experiment.MemoryPerConn(clientsOf(idle))), end, cell(last))
 	}
 	b.WriteString("\nPer connection: the growth from the first sample to the peak, over the connections kept open. " +
 		"The cgroup's charge includes the kernel's socket buffers; resident memory counts the specimen's own pages only.\n\n")
 }
 
 // kib is a per-connection metric in KiB, or "?".
-func kib(t experiment.Trial, metric, step string) string {
-	v, err := experiment.Measure(metric, t, step)
+func kib(t experiment.Trial, m experiment.Metric) string {
+	v, err := m.Of(t)
 	if err != nil {
 		return "?"
 	}

@@ -22,9 +22,9 @@ func checkMargin(c experiment.CheckResult) string {
 // so that the side of the threshold shows at a glance: "+0.15", "−3", and
 // "0 (exact)" for an == that holds exactly. Plain decimals up to a million,
 // so that req/s read as numbers, not exponents.
-func formatMargin(op string, m float64) string {
+func formatMargin(op experiment.Op, m float64) string {
 	switch {
-	case m == 0 && op == "==":
+	case m == 0 && op == experiment.EQ:
 		return "0 (exact)"
 	case m == 0:
 		return "0"

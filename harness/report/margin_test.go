@@ -11,7 +11,7 @@ import (
 
 func TestFormatMargin(t *testing.T) {
 	tests := []struct {
-		op   string
+		op   experiment.Op
 		m    float64
 		want string
 	}{

@@ -271,6 +271,14 @@ func selectExperiments(names, presets []string) ([]experiment.Experiment, error)
 			exps = append(exps, e)
 		}
 	}
+	// Every experiment chosen is checked before the first one starts a
+	// container: a check that reads a step its arm does not take fails
+	// here, not after the experiments before it have run.
+	for _, e := range exps {
+		if err := e.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	if len(presets) == 0 {
 		return exps, nil
 	}
