@@ -16,7 +16,7 @@ import (
 // List returns the IDs of the containers labelled with runID (every lab
 // container when runID is empty).
 func List(ctx context.Context, runID string) ([]string, error) {
-	cli, err := dockerClient(ctx)
+	cli, err := DockerClient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func list(ctx context.Context, cli *client.Client, runID string) ([]container.Su
 // creation it has not finished, and removal then answers "no such
 // container": Cleanup lists again until the list is empty, a few times.
 func Cleanup(ctx context.Context, runID string) (int, error) {
-	cli, err := dockerClient(ctx)
+	cli, err := DockerClient(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+
+	"github.com/serverlab/serverlab/harness/experiment"
 )
 
 // Labels put on everything the runner creates, so that Cleanup finds it even
@@ -52,12 +54,14 @@ func configure() {
 // engineQuestion bounds the first question a client asks the engine.
 const engineQuestion = 30 * time.Second
 
-// dockerClient returns a client for the engine testcontainers would use.
+// DockerClient returns a client for the engine testcontainers would use,
+// configured as every package of the lab needs it (no Ryuk, the host
+// override): the runner's, and package image's for building.
 // An explicit DOCKER_HOST is that engine or an error naming it: left alone,
 // testcontainers would try its other ways to find an engine and fall back
 // to the local socket, and a run meant for a remote engine would silently
 // run here.
-func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
+func DockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 	configure()
 	if err := reachDockerHost(ctx); err != nil {
 		return nil, err
@@ -81,7 +85,7 @@ func dockerClient(ctx context.Context) (*testcontainers.DockerClient, error) {
 // Ping checks that the engine answers, before a run starts anything: a
 // failure is one line that names the engine and what to do.
 func Ping(ctx context.Context) error {
-	cli, err := dockerClient(ctx)
+	cli, err := DockerClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -126,31 +130,21 @@ func rootCause(err error) error {
 	}
 }
 
-// Engine describes the Docker engine and the kernel it runs on: part of the
-// environment every result records, since the lessons are the kernel's.
-type Engine struct {
-	Kernel        string `json:"kernel"`
-	DockerVersion string `json:"docker_version"`
-	CgroupVersion string `json:"cgroup_version"`
-	OS            string `json:"os"`
-	Arch          string `json:"arch"`
-	CPUs          int    `json:"cpus"`
-	MemoryBytes   int64  `json:"memory_bytes"`
-}
-
-// DescribeEngine asks the engine about itself.
-func DescribeEngine(ctx context.Context) (Engine, error) {
-	cli, err := dockerClient(ctx)
+// DescribeEngine asks the engine about itself and the kernel it runs on:
+// part of the environment every record keeps, since the lessons are the
+// kernel's.
+func DescribeEngine(ctx context.Context) (experiment.Engine, error) {
+	cli, err := DockerClient(ctx)
 	if err != nil {
-		return Engine{}, err
+		return experiment.Engine{}, err
 	}
 	defer cli.Close()
 	res, err := cli.Info(ctx, client.InfoOptions{})
 	if err != nil {
-		return Engine{}, fmt.Errorf("docker info: %w", err)
+		return experiment.Engine{}, fmt.Errorf("docker info: %w", err)
 	}
 	i := res.Info
-	return Engine{
+	return experiment.Engine{
 		Kernel: i.KernelVersion, DockerVersion: i.ServerVersion, CgroupVersion: i.CgroupVersion,
 		OS: i.OperatingSystem, Arch: i.Architecture, CPUs: i.NCPU, MemoryBytes: i.MemTotal,
 	}, nil

@@ -31,7 +31,7 @@ func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string)
 	if l.Agent == nil {
 		return fmt.Errorf("exec %s: no agent", strings.Join(args, " "))
 	}
-	cli, err := dockerClient(ctx)
+	cli, err := DockerClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/experiment"
 )
 
 // Lab is one specimen running beside its agent. The agent holds the network
@@ -243,24 +244,17 @@ func (l *Lab) Logs(ctx context.Context) ([]string, error) {
 	return lines, sc.Err()
 }
 
-// Exit is the specimen container's state.
-type Exit struct {
-	Running  bool      `json:"running"`
-	ExitCode int       `json:"exit_code"`
-	OOM      bool      `json:"oom_killed"`
-	Finished time.Time `json:"finished,omitzero"`
-}
-
-// State reports whether the specimen still runs, and how it ended.
-func (l *Lab) State(ctx context.Context) (Exit, error) {
+// State reports whether the specimen still runs, and how it ended, as the
+// record keeps it.
+func (l *Lab) State(ctx context.Context) (experiment.Exit, error) {
 	if l.Container == nil {
-		return Exit{}, errors.New("state: no specimen")
+		return experiment.Exit{}, errors.New("state: no specimen")
 	}
 	st, err := l.Container.State(ctx)
 	if err != nil {
-		return Exit{}, fmt.Errorf("inspect %s: %w", l.Preset.Name, err)
+		return experiment.Exit{}, fmt.Errorf("inspect %s: %w", l.Preset.Name, err)
 	}
-	e := Exit{Running: st.Running, ExitCode: st.ExitCode, OOM: st.OOMKilled}
+	e := experiment.Exit{Running: st.Running, ExitCode: st.ExitCode, OOM: st.OOMKilled}
 	if t, err := time.Parse(time.RFC3339Nano, st.FinishedAt); err == nil && !st.Running {
 		e.Finished = t
 	}
@@ -300,7 +294,7 @@ func (l *Lab) Terminate(ctx context.Context) error {
 // would otherwise try to pull serverlab/* from a public registry, which
 // offline hangs and online fetches images the lab does not control.
 func Present(ctx context.Context, images ...string) error {
-	cli, err := dockerClient(ctx)
+	cli, err := DockerClient(ctx)
 	if err != nil {
 		return err
 	}

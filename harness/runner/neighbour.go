@@ -62,7 +62,7 @@ func StartNeighbour(ctx context.Context, runID string, n Neighbour) (stop func()
 	if err := Present(ctx, catalogue.Image(catalogue.AgentTarget)); err != nil {
 		return func() {}, err
 	}
-	cli, err := dockerClient(ctx)
+	cli, err := DockerClient(ctx)
 	if err != nil {
 		return func() {}, err
 	}

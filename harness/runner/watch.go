@@ -23,7 +23,7 @@ const composeService = "com.docker.compose.service"
 // Resolve finds the running container that target names: a Compose
 // service of the playground (webserver3c), or a container's name or ID.
 func Resolve(ctx context.Context, target string) (string, error) {
-	cli, err := dockerClient(ctx)
+	cli, err := DockerClient(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -60,7 +60,7 @@ func Watch(ctx context.Context, id string, every time.Duration, fn func(agent.Sn
 	if err := Present(ctx, catalogue.Image(catalogue.AgentTarget)); err != nil {
 		return err
 	}
-	cli, err := dockerClient(ctx)
+	cli, err := DockerClient(ctx)
 	if err != nil {
 		return err
 	}

@@ -21,8 +21,7 @@ func DescribeEnvironment(ctx context.Context, commit string) experiment.Environm
 	env := experiment.Environment{LabVersion: LabVersion, LabCommit: commit, GoVersion: runtime.Version()}
 	env.Host, _ = os.Hostname()
 	if e, err := runner.DescribeEngine(ctx); err == nil {
-		env.Engine = experiment.Engine{Kernel: e.Kernel, DockerVersion: e.DockerVersion, CgroupVersion: e.CgroupVersion,
-			OS: e.OS, Arch: e.Arch, CPUs: e.CPUs, MemoryBytes: e.MemoryBytes}
+		env.Engine = e
 	}
 	return env
 }

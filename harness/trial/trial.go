@@ -356,7 +356,7 @@ func (tr *trial) end(ctx context.Context) {
 		return
 	}
 	if st, err := tr.lab.State(ctx); err == nil {
-		tr.rec.Exit = experiment.Exit{Running: st.Running, ExitCode: st.ExitCode, OOM: st.OOM, Finished: st.Finished}
+		tr.rec.Exit = st
 	}
 	if logs, err := tr.lab.Logs(ctx); err == nil {
 		tr.rec.Logs = logs

@@ -8,13 +8,13 @@ import (
 	"strings"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
-	"github.com/serverlab/serverlab/harness/runner"
+	"github.com/serverlab/serverlab/harness/image"
 )
 
 func runBuild(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("build")
-	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
-	arch := fs.String("arch", "", "cross-compile for this CPU architecture ("+strings.Join(runner.Arches, ", ")+
+	builder := fs.String("builder", image.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
+	arch := fs.String("arch", "", "cross-compile for this CPU architecture ("+strings.Join(image.Arches, ", ")+
 		") and tag serverlab/<target>:dev-<arch>; empty: the engine's own, tagged :dev, which the harness runs")
 	dir := fs.String("dir", ".", "the repository (Dockerfile and go.mod) or a folder inside it")
 	quiet := fs.Bool("q", false, "do not show the builder's output")
@@ -26,7 +26,7 @@ func runBuild(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(targets) == 0 {
 		targets = catalogue.Targets()
 	}
-	root, err := runner.FindRoot(*dir)
+	root, err := image.FindRoot(*dir)
 	if err != nil {
 		return err
 	}
@@ -34,11 +34,11 @@ func runBuild(ctx context.Context, args []string, stdout io.Writer) error {
 	if *quiet {
 		log = io.Discard
 	}
-	if err := runner.Build(ctx, runner.BuildOptions{Dir: root, Builder: *builder, Arch: *arch, Targets: targets, Log: log}); err != nil {
+	if err := image.Build(ctx, image.BuildOptions{Dir: root, Builder: *builder, Arch: *arch, Targets: targets, Log: log}); err != nil {
 		return err
 	}
 	for _, t := range targets {
-		fmt.Fprintln(stdout, "built", runner.ImageFor(t, *arch))
+		fmt.Fprintln(stdout, "built", image.ImageFor(t, *arch))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/image"
 	"github.com/serverlab/serverlab/harness/internal/labtest"
 	"github.com/serverlab/serverlab/harness/runner"
 )
@@ -151,7 +152,7 @@ func TestLeastPrivilegePlayground(t *testing.T) {
 	if err != nil {
 		t.Skip("docker-compose not installed")
 	}
-	root, err := runner.FindRoot(".")
+	root, err := image.FindRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}

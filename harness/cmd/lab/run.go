@@ -13,6 +13,7 @@ import (
 
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/image"
 	"github.com/serverlab/serverlab/harness/report"
 	"github.com/serverlab/serverlab/harness/runner"
 	"github.com/serverlab/serverlab/harness/trial"
@@ -33,7 +34,7 @@ const EnvExperiments = "LAB_EXPERIMENTS"
 // resultsDir is the repository's results/ when the working directory is in
 // the repository, else ./results.
 func resultsDir() string {
-	if root, err := runner.FindRoot("."); err == nil {
+	if root, err := image.FindRoot("."); err == nil {
 		return filepath.Join(root, DefaultOut)
 	}
 	return DefaultOut
@@ -41,7 +42,7 @@ func resultsDir() string {
 
 // referenceDir is results/reference/ of the repository, or "".
 func referenceDir() string {
-	if root, err := runner.FindRoot("."); err == nil {
+	if root, err := image.FindRoot("."); err == nil {
 		return filepath.Join(root, DefaultOut, ReferenceDir)
 	}
 	return ""
@@ -66,7 +67,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced (with --repeat, in every run)")
 	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
 	resume := fs.Bool("resume", false, "skip the experiments whose complete record is already in --out (after an interrupted run)")
-	builder := fs.String("builder", runner.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
+	builder := fs.String("builder", image.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
 	neighbour := fs.String("neighbour", "", "run beside a busy neighbour: "+neighbourNames()+" (\"\": none); the records say which")
 	list := fs.Bool("list", false, "list the experiments and exit")
 	runID := fs.String("run-id", fmt.Sprintf("run-%d", time.Now().UnixNano()), "label for this run's containers (lab cleanup --run ID)")
@@ -104,12 +105,12 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if !*noBuild {
-		root, err := runner.FindRoot(".")
+		root, err := image.FindRoot(".")
 		if err != nil {
 			return fmt.Errorf("%w (or pass --no-build)", err)
 		}
 		fmt.Fprintf(os.Stderr, "building images from %s (builder %s)\n", root, *builder)
-		if err := runner.Build(ctx, runner.BuildOptions{Dir: root, Builder: *builder, Targets: catalogue.Targets()}); err != nil {
+		if err := image.Build(ctx, image.BuildOptions{Dir: root, Builder: *builder, Targets: catalogue.Targets()}); err != nil {
 			return err
 		}
 	}

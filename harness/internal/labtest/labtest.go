@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/image"
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
@@ -38,7 +39,7 @@ func Main(m *testing.M) int {
 	defer unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	root, err := runner.FindRoot(".")
+	root, err := image.FindRoot(".")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "labtest:", err)
 		return 1
@@ -47,7 +48,7 @@ func Main(m *testing.M) int {
 	if testing.Verbose() {
 		log = os.Stderr
 	}
-	err = runner.Build(ctx, runner.BuildOptions{Dir: root, Builder: runner.BuilderFromEnv(), Targets: catalogue.Targets(), Log: log})
+	err = image.Build(ctx, image.BuildOptions{Dir: root, Builder: image.BuilderFromEnv(), Targets: catalogue.Targets(), Log: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "labtest: build images:", err)
 		return 1

@@ -1,4 +1,4 @@
-package runner
+package image
 
 import (
 	"archive/tar"

@@ -1,4 +1,8 @@
-package runner
+// Package image builds the lab's images from the repository's Dockerfile,
+// one target per specimen and the lab's own, through the engine the lab
+// runs on, and fixes up what an emulated architecture's archive gets wrong
+// (arch.go). Starting containers from them is package runner's business.
+package image
 
 import (
 	"archive/tar"
@@ -22,6 +26,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/runner"
 )
 
 // BuilderFromEnv returns $LAB_BUILDER, or DefaultBuilder. Offline machines
@@ -70,7 +75,7 @@ func Build(ctx context.Context, o BuildOptions) error {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
-	cli, err := dockerClient(ctx)
+	cli, err := runner.DockerClient(ctx)
 	if err != nil {
 		return err
 	}
@@ -142,7 +147,7 @@ func buildTarget(ctx context.Context, cli *client.Client, o BuildOptions, exclud
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,
-		Labels:      map[string]string{LabelLab: "true"},
+		Labels:      map[string]string{runner.LabelLab: "true"},
 	})
 	if err != nil {
 		return err
@@ -255,7 +260,7 @@ func settleArch(ctx context.Context, cli *client.Client, ref, arch string) error
 func binaryArch(ctx context.Context, cli *client.Client, ref, file string) (string, error) {
 	c, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
 		Image:  ref,
-		Config: &container.Config{Labels: map[string]string{LabelLab: "true", LabelRole: "build"}},
+		Config: &container.Config{Labels: map[string]string{runner.LabelLab: "true", runner.LabelRole: "build"}},
 	})
 	if err != nil {
 		return "", fmt.Errorf("create a container of %s: %w", ref, err)
