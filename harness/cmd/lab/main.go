@@ -34,7 +34,7 @@ var commands = map[string]command{
 	"hog":     {"keep CPUs busy: the busy neighbour of lab run --neighbour (inside its container)", runHog},
 	"cleanup": {"remove every container the lab labelled", runCleanup},
 	"compose": {"print compose.yaml, generated from the catalogue", runCompose},
-	"run":     {"run the seed's experiments and judge each prediction", runRun},
+	"run":     {"run the experiments (all twenty, or those named) and judge each prediction", runRun},
 	"report":  {"redraw REPORT.md from the JSON records", runReport},
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/serverlab/serverlab/harness/experiment"
 	"github.com/serverlab/serverlab/harness/report"
+	"github.com/serverlab/serverlab/harness/suite"
 	"github.com/serverlab/serverlab/harness/trial"
 )
 
@@ -46,7 +47,7 @@ func (f *fakeSuite) run(_ context.Context, e experiment.Experiment, _ experiment
 	return rec, nil
 }
 
-func newFake(t *testing.T) (*fakeSuite, pass) {
+func newFake(t *testing.T) (*fakeSuite, suite.Pass) {
 	f := &fakeSuite{t: t, calls: map[string]int{}}
 	var exps []experiment.Experiment
 	for _, name := range []string{"zombies", "eintr"} {
@@ -56,7 +57,7 @@ func newFake(t *testing.T) (*fakeSuite, pass) {
 		}
 		exps = append(exps, e)
 	}
-	return f, pass{exps: exps, trial: f.run, log: io.Discard}
+	return f, suite.Pass{Experiments: exps, Trial: f.run}
 }
 
 // notReproduced: 3g left 3 zombies.
@@ -194,16 +195,16 @@ func TestRepeatInterrupt(t *testing.T) {
 		t.Errorf("STABILITY.md: got\n%s\nwant the 2 runs begun, eintr missing from the second", s)
 	}
 	// A repeat into a folder with runs refuses, unless resuming.
-	if err := checkRepeatOut(out, 3, false); err == nil || !strings.Contains(err.Error(), "already holds 2 runs") {
+	if err := suite.CheckRepeatOut(out, 3, false); err == nil || !strings.Contains(err.Error(), "already holds 2 runs") {
 		t.Errorf("repeat over runs: got %v, want a refusal", err)
 	}
-	if err := checkRepeatOut(out, 1, true); err == nil {
+	if err := suite.CheckRepeatOut(out, 1, true); err == nil {
 		t.Errorf("resume 2 runs as --repeat 1: got no error, want one")
 	}
-	if err := checkRepeatOut(out, 3, true); err != nil {
+	if err := suite.CheckRepeatOut(out, 3, true); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	f.stop, p.resume = nil, true
+	f.stop, p.Resume = nil, true
 	if err := runRepeat(context.Background(), p, out, 3, true, io.Discard); err != nil {
 		t.Fatalf("resume: %v", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,8 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/experiment"
 	"github.com/serverlab/serverlab/harness/image"
-	"github.com/serverlab/serverlab/harness/report"
 	"github.com/serverlab/serverlab/harness/runner"
+	"github.com/serverlab/serverlab/harness/suite"
 	"github.com/serverlab/serverlab/harness/trial"
 )
 
@@ -89,7 +88,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		// a variable number of words.
 		rest = strings.Fields(os.Getenv(EnvExperiments))
 	}
-	exps, err := selectExperiments(rest, presets)
+	exps, err := suite.Select(rest, presets)
 	if err != nil {
 		return err
 	}
@@ -97,7 +96,7 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		*out = resultsDir()
 	}
 	if *repeat > 1 {
-		if err := checkRepeatOut(*out, *repeat, *resume); err != nil {
+		if err := suite.CheckRepeatOut(*out, *repeat, *resume); err != nil {
 			return err
 		}
 	}
@@ -136,90 +135,34 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		env.Neighbour = n.Name + ": " + n.What
 	}
-	p := pass{
-		exps:      exps,
-		env:       env,
-		options:   trial.Options{RunID: *runID, Trials: *trials, Presets: presets},
-		reference: *reference,
-		resume:    *resume,
-		trial:     trial.Run,
-		log:       os.Stderr,
+	p := suite.Pass{
+		Experiments: exps,
+		Environment: env,
+		Options:     trial.Options{RunID: *runID, Trials: *trials, Presets: presets},
+		Reference:   *reference,
+		Resume:      *resume,
+		Trial:       trial.Run,
+		Observer:    newStatus(os.Stderr),
 	}
 	if *repeat > 1 {
 		return runRepeat(ctx, p, *out, *repeat, *strict, stdout)
 	}
-	recs, failed, err := p.run(ctx, *out)
+	recs, failed, err := p.Run(ctx, *out)
 	if err != nil {
 		return err
 	}
 	printVerdicts(stdout, recs)
-	return exitStatus(recs, failed, *strict)
+	return suite.Status(recs, failed, *strict)
 }
 
-// pass is one run of the selected experiments into one records folder:
-// what `lab run` does once, and --repeat N times.
-type pass struct {
-	exps      []experiment.Experiment
-	env       experiment.Environment
-	options   trial.Options // its Progress is the status line's
-	reference string        // records to draw the folder's REPORT.md beside
-	resume    bool          // keep the complete records already in the folder
-	// trial runs one experiment: trial.Run, or a stand-in in tests.
-	trial func(context.Context, experiment.Experiment, experiment.Environment, trial.Options) (experiment.Record, error)
-	log   io.Writer // the live status
-}
-
-// run runs every experiment of p once into out, writing each record as it
-// ends, then REPORT.md and index.html. It returns the records and the
-// experiments that could not run. An interrupt stops it after the
-// experiment under way: the report is drawn from those that finished, and
-// the error says where they are.
-func (p pass) run(ctx context.Context, out string) ([]experiment.Record, []string, error) {
-	done := map[string]experiment.Record{}
-	if p.resume {
-		have, _, _ := report.Read(out) // none yet: nothing to skip
-		for _, r := range have {
-			if !r.Partial() {
-				done[r.Experiment.Name] = r
-			}
-		}
+// runRepeat runs p n times into out, then prints how the runs agree.
+func runRepeat(ctx context.Context, p suite.Pass, out string, n int, strict bool, stdout io.Writer) error {
+	runs, s, failed, err := p.Repeat(ctx, out, n)
+	if err != nil {
+		return err
 	}
-	status := newStatus(p.log, len(p.exps))
-	opts := p.options
-	opts.Progress = status.progress
-	var recs []experiment.Record
-	var failed []string
-	for i, e := range p.exps {
-		status.begin(i, e.Name)
-		if r, ok := done[e.Name]; ok && len(opts.Presets) == 0 {
-			status.skipped(r)
-			recs = append(recs, r)
-			continue
-		}
-		rec, err := p.trial(ctx, e, p.env, opts)
-		if ctx.Err() != nil {
-			status.interrupted(e.Name)
-			if _, err := writeReport(out, p.reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
-				return recs, failed, err
-			}
-			return recs, failed, fmt.Errorf("interrupted during %s: the %d finished experiments are in %s", e.Name, len(recs), out)
-		}
-		if err != nil {
-			status.failed(e.Name, err)
-			failed = append(failed, fmt.Sprintf("%s: %v", e.Name, err))
-			continue
-		}
-		path, err := report.Write(out, rec)
-		if err != nil {
-			return recs, failed, err
-		}
-		recs = append(recs, rec)
-		status.end(rec, path)
-	}
-	if _, err := writeReport(out, p.reference); err != nil && !errors.Is(err, report.ErrNoRecords) {
-		return recs, failed, err
-	}
-	return recs, failed, nil
+	printRuns(stdout, runs, s)
+	return suite.RepeatStatus(runs, s, failed, strict)
 }
 
 // neighbourNames lists the neighbours for --neighbour's help.
@@ -229,70 +172,6 @@ func neighbourNames() string {
 		s = append(s, fmt.Sprintf("%s (%s)", n.Name, n.What))
 	}
 	return strings.Join(s, ", ")
-}
-
-// exitStatus is an error when an experiment could not run, a trial failed,
-// or (strict) a prediction was not reproduced.
-func exitStatus(recs []experiment.Record, failed []string, strict bool) error {
-	for _, r := range recs {
-		for _, t := range r.Trials {
-			if t.Error != "" {
-				failed = append(failed, fmt.Sprintf("%s arm %s trial %d: %s", r.Experiment.Name, t.Arm, t.Trial, t.Error))
-			}
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("could not run: %s", strings.Join(failed, "; "))
-	}
-	if strict {
-		var not []string
-		for _, r := range recs {
-			if r.Verdict.Outcome != experiment.Reproduced {
-				not = append(not, fmt.Sprintf("%s %s", r.Experiment.Name, r.Verdict.Outcome))
-			}
-		}
-		if len(not) > 0 {
-			return fmt.Errorf("--strict: %s", strings.Join(not, ", "))
-		}
-	}
-	return nil
-}
-
-// selectExperiments returns the named experiments (all when none is named);
-// with presets, only those that have an arm for one of them.
-func selectExperiments(names, presets []string) ([]experiment.Experiment, error) {
-	exps := experiment.Suite()
-	if len(names) > 0 {
-		exps = nil
-		for _, n := range names {
-			e, err := experiment.Lookup(n)
-			if err != nil {
-				return nil, err
-			}
-			exps = append(exps, e)
-		}
-	}
-	// Every experiment chosen is checked before the first one starts a
-	// container: a check that reads a step its arm does not take fails
-	// here, not after the experiments before it have run.
-	for _, e := range exps {
-		if err := e.Validate(); err != nil {
-			return nil, err
-		}
-	}
-	if len(presets) == 0 {
-		return exps, nil
-	}
-	var out []experiment.Experiment
-	for _, e := range exps {
-		if _, err := experiment.Select(e, presets); err == nil {
-			out = append(out, e)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no experiment has an arm for %s", strings.Join(presets, ", "))
-	}
-	return out, nil
 }
 
 func listExperiments(w io.Writer) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -81,4 +82,44 @@ func (t timing) show(d time.Duration) string {
 		return "-"
 	}
 	return d.Round(100 * time.Millisecond).String()
+}
+
+// printRuns prints a line per run, then per experiment in how many runs it
+// was reproduced and which checks did not hold in every one.
+func printRuns(w io.Writer, runs [][]experiment.Record, s experiment.StabilityTable) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tEXPERIMENTS\tREPRODUCED\tNOT REPRODUCED\tINCONCLUSIVE\tTOOK\tSET-UP\tMEASURING")
+	for k, recs := range runs {
+		outcomes := map[experiment.Outcome]int{}
+		var t timing
+		var took time.Duration
+		for _, r := range recs {
+			outcomes[r.Verdict.Outcome]++
+			t.add(timingOf(r))
+			took += r.Finished.Sub(r.Started)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", k+1, len(recs), outcomes[experiment.Reproduced],
+			outcomes[experiment.NotReproduced], outcomes[experiment.Inconclusive], took.Round(time.Second), t.setUp(), t.measuring())
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tREPRODUCED\tCHECKS HELD IN EVERY RUN\tNOT IN EVERY RUN")
+	for _, e := range s.Experiments {
+		steady := 0
+		var not []string
+		for _, c := range e.Checks {
+			if c.Held == s.Runs {
+				steady++
+				continue
+			}
+			not = append(not, fmt.Sprintf("%s (%d/%d)", c.Check, c.Held, s.Runs))
+		}
+		list := strings.Join(not, "; ")
+		if len(list) > 100 {
+			list = list[:97] + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%d/%d\t%d/%d\t%s\n", e.Experiment, e.Reproduced, s.Runs, steady, len(e.Checks), list)
+	}
+	tw.Flush()
 }
