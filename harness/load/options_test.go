@@ -2,9 +2,7 @@ package load
 
 import (
 	"context"
-	"flag"
 	"math"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -146,28 +144,5 @@ func TestDue(t *testing.T) {
 	g.o.Pipeline = 2
 	if got, want := g.due(1, 0), 2*time.Millisecond; got != want {
 		t.Errorf("pipeline 2, due(1, 0): got %v, want %v", got, want)
-	}
-}
-
-// TestArgsRoundTrip: the flags Args renders are the ones the CLI reads.
-func TestArgsRoundTrip(t *testing.T) {
-	o := NewOptions("http://127.0.0.1:8888/hello", WithConnections(64), WithDuration(3*time.Second),
-		WithKeepAlive(false), WithRate(1500), WithRequests(100))
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	c := fs.Int(FlagConnections, 0, "")
-	d := fs.Duration(FlagDuration, 0, "")
-	n := fs.Int64(FlagRequests, 0, "")
-	k := fs.Bool(FlagKeepAlive, true, "")
-	p := fs.Int(FlagPipeline, 0, "")
-	r := fs.Float64(FlagRate, 0, "")
-	to := fs.Duration(FlagTimeout, 0, "")
-	j := fs.Bool(FlagJSON, false, "")
-	if err := fs.Parse(o.Args()); err != nil {
-		t.Fatal(err)
-	}
-	got := []any{*c, *d, *n, *k, *p, *r, *to, *j, fs.Args()}
-	want := []any{64, 3 * time.Second, int64(100), false, o.Pipeline, 1500.0, o.Timeout, true, []string{o.Target}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Args() parsed back as %v, want %v", got, want)
 	}
 }

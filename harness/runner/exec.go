@@ -4,22 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 
-	"github.com/serverlab/serverlab/harness/agent"
-	"github.com/serverlab/serverlab/harness/catalogue"
-	labclient "github.com/serverlab/serverlab/harness/client"
-	"github.com/serverlab/serverlab/harness/corpus"
-	"github.com/serverlab/serverlab/harness/load"
+	"github.com/serverlab/serverlab/harness/protocol"
 )
+
+// A Lab's agent takes the protocol's command lines.
+var _ protocol.Execer = (*Lab)(nil)
 
 // agentBinary is the lab's binary in the agent image.
 const agentBinary = "/lab"
@@ -103,106 +100,4 @@ func finished(ctx context.Context, cli *client.Client, id string) (client.ExecIn
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-// Client runs the lab's client in the agent against the specimen, at
-// 127.0.0.1 in their shared namespace, and returns one result per connection.
-func (l *Lab) Client(ctx context.Context, o labclient.Options) ([]labclient.Result, error) {
-	o.Host, o.Port = "127.0.0.1", catalogue.Port
-	if err := o.Validate(); err != nil {
-		return nil, err
-	}
-	args := append([]string{"client"}, o.Args()...)
-	var out []labclient.Result
-	err := l.Exec(ctx, func(b []byte) error {
-		var r labclient.Result
-		if err := json.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("client record %q: %w", b, err)
-		}
-		out = append(out, r)
-		return nil
-	}, args...)
-	return out, err
-}
-
-// ClientSummary runs the lab's client in the agent like Client, and returns
-// the counts of the connections' outcomes instead of a record of each.
-func (l *Lab) ClientSummary(ctx context.Context, o labclient.Options) (labclient.Summary, error) {
-	o.Host, o.Port = "127.0.0.1", catalogue.Port
-	var s labclient.Summary
-	if err := o.Validate(); err != nil {
-		return s, err
-	}
-	args := append([]string{"client", "--" + labclient.FlagSummary}, o.Args()...)
-	err := l.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &s) }, args...)
-	return s, err
-}
-
-// Probe reads /proc in the specimen's PID namespace through the agent;
-// with sockets, also the TCP connections of the specimens' port and every
-// process's socket inodes.
-func (l *Lab) Probe(ctx context.Context, sockets bool) (agent.Snapshot, error) {
-	var s agent.Snapshot
-	args := []string{"probe", "--json"}
-	if sockets {
-		args = append(args, "--port", strconv.Itoa(catalogue.Port))
-	}
-	err := l.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &s) }, args...)
-	return s, err
-}
-
-// FlagAround is the agent's `lab load` flag that samples the specimen just
-// before and just after the run, in the same exec.
-const FlagAround = "around"
-
-// Around is a load run with a sample of the specimen just before and just
-// after it: what the specimen spent over exactly that run. One exec of the
-// agent takes all three, where three execs cost a tenth of a second more
-// at every load step.
-type Around struct {
-	Before agent.Sample `json:"before"`
-	Result load.Result  `json:"result"`
-	After  agent.Sample `json:"after"`
-}
-
-// LoadAround runs the lab's load generator in the agent against the
-// specimen, at 127.0.0.1 in their shared namespace, for path, with the
-// specimen sampled just before and just after.
-func (l *Lab) LoadAround(ctx context.Context, path string, opts ...load.Option) (Around, error) {
-	o := load.NewOptions(fmt.Sprintf("http://127.0.0.1:%d%s", catalogue.Port, path), opts...)
-	var a Around
-	if err := o.Validate(); err != nil {
-		return a, err
-	}
-	args := append([]string{"load", "--" + FlagAround, l.Specimen.Comm}, o.Args()...)
-	err := l.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &a) }, args...)
-	return a, err
-}
-
-// Hostile runs the hostile-input corpus in the agent against the specimen
-// on the http wire, and calls fn with each case's result as it ends.
-func (l *Lab) Hostile(ctx context.Context, idle time.Duration, fn func(corpus.Result)) error {
-	o := corpus.NewOptions(corpus.WithTarget("127.0.0.1", catalogue.Port), corpus.WithIdle(idle))
-	return l.Exec(ctx, func(b []byte) error {
-		var r corpus.Result
-		if err := json.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("hostile record %q: %w", b, err)
-		}
-		fn(r)
-		return nil
-	}, append([]string{"hostile"}, o.Args()...)...)
-}
-
-// Sample runs the agent's sampler, which looks at the specimen every
-// interval until bound has passed or ctx is done, and calls fn with each
-// sample as it comes.
-func (l *Lab) Sample(ctx context.Context, every, bound time.Duration, fn func(agent.Sample)) error {
-	return l.Exec(ctx, func(b []byte) error {
-		var s agent.Sample
-		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("sample %q: %w", b, err)
-		}
-		fn(s)
-		return nil
-	}, "sample", "--comm", l.Specimen.Comm, "--every", every.String(), "--for", bound.String())
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/protocol"
 )
 
 // Lab is one specimen running beside its agent. The agent holds the network
@@ -77,7 +78,7 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 	}
 
 	l.Agent, err = start(ctx, catalogue.Image(catalogue.AgentTarget), quiet,
-		testcontainers.WithCmd("agent"),
+		testcontainers.WithCmd(protocol.CommandAgent),
 		named("agent"),
 		testcontainers.WithLabels(labels("agent")),
 		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = "0:0" }),
@@ -85,7 +86,7 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 			agentHost(hc)
 			hc.Resources.CpusetCpus = o.AgentCPUs
 		}),
-		testcontainers.WithWaitStrategy(wait.ForLog(AgentReady).WithStartupTimeout(o.StartTimeout).WithPollInterval(logPoll)),
+		testcontainers.WithWaitStrategy(wait.ForLog(protocol.Ready).WithStartupTimeout(o.StartTimeout).WithPollInterval(logPoll)),
 	)
 	if err != nil {
 		return l, fmt.Errorf("start agent for %s: %w", p.Name, explain(err))
@@ -182,9 +183,6 @@ func containerName(s string) string {
 // UIDOffset separates the UIDs the harness runs specimens under from the
 // presets' own, which the compose playground uses.
 const UIDOffset = 10000
-
-// AgentReady is the line `lab agent` prints once it holds the namespaces.
-const AgentReady = "agent ready"
 
 // specimenHost pins the limits and the hardening on a specimen.
 func specimenHost(hc *container.HostConfig, l catalogue.Limits) {

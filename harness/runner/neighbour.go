@@ -12,6 +12,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/protocol"
 )
 
 // The CPUs a pinned arm's specimen and its agent (which generates the
@@ -80,7 +81,7 @@ func StartNeighbour(ctx context.Context, runID string, n Neighbour) (stop func()
 	created, err := cli.ContainerCreate(cctx, client.ContainerCreateOptions{
 		Config: &container.Config{
 			Image:  catalogue.Image(catalogue.AgentTarget),
-			Cmd:    []string{"hog", "--threads", strconv.Itoa(n.Threads), "--for", neighbourBound.String()},
+			Cmd:    []string{protocol.CommandHog, "--" + protocol.FlagThreads, strconv.Itoa(n.Threads), "--" + protocol.FlagFor, neighbourBound.String()},
 			Labels: map[string]string{LabelLab: "true", LabelRun: runID, LabelRole: "neighbour"},
 		},
 		HostConfig: hc,

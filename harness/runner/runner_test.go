@@ -9,6 +9,7 @@ import (
 
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/internal/labtest"
+	"github.com/serverlab/serverlab/harness/protocol"
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
@@ -62,7 +63,7 @@ func TestRunPinsLimits(t *testing.T) {
 		}
 	}
 
-	snap, err := lab.Probe(ctx, false)
+	snap, err := protocol.Probe(ctx, lab, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/serverlab/serverlab/harness/corpus"
 	"github.com/serverlab/serverlab/harness/experiment"
 	"github.com/serverlab/serverlab/harness/load"
+	"github.com/serverlab/serverlab/harness/protocol"
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
@@ -142,7 +143,7 @@ func (tr *trial) begin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := lab.Probe(ctx, false)
+	snap, err := protocol.Probe(ctx, lab, false)
 	if err != nil {
 		return fmt.Errorf("start probe: %w", err)
 	}
@@ -160,7 +161,7 @@ func (tr *trial) sample(ctx context.Context) {
 		defer close(done)
 		// The sampler ends with its context or its container; what it
 		// saw until then is all a trial needs.
-		_ = lab.Sample(sctx, tr.every, sampleBound, func(s agent.Sample) {
+		_ = protocol.Sample(sctx, lab, lab.Specimen.Comm, tr.every, sampleBound, func(s agent.Sample) {
 			tr.mu.Lock()
 			tr.rec.Samples = append(tr.rec.Samples, s)
 			tr.mu.Unlock()
@@ -212,14 +213,14 @@ func (tr *trial) take(ctx context.Context, s experiment.Step) error {
 			return ctx.Err()
 		}
 	case experiment.StepProbe:
-		snap, err := tr.lab.Probe(ctx, s.Sockets)
+		snap, err := protocol.Probe(ctx, tr.lab, s.Sockets)
 		if err != nil {
 			return err
 		}
 		obs.Probe = &snap
 	case experiment.StepHostile:
 		var rs []corpus.Result
-		if err := tr.lab.Hostile(ctx, s.Wait, func(r corpus.Result) { rs = append(rs, r) }); err != nil {
+		if err := protocol.Hostile(ctx, tr.lab, s.Wait, func(r corpus.Result) { rs = append(rs, r) }); err != nil {
 			return err
 		}
 		obs.Hostile = rs
@@ -231,7 +232,7 @@ func (tr *trial) take(ctx context.Context, s experiment.Step) error {
 		obs.Load = run
 	case experiment.StepClient:
 		if s.Client.Summary {
-			sum, err := tr.lab.ClientSummary(ctx, clientOptions(s.Client))
+			sum, err := protocol.ClientSummary(ctx, tr.lab, clientOptions(s.Client))
 			if err != nil {
 				return err
 			}
@@ -264,7 +265,7 @@ func (tr *trial) client(ctx context.Context, c *experiment.ClientStep) ([]client
 				}
 			}
 		}
-		rs, err := tr.lab.Client(ctx, o)
+		rs, err := protocol.Client(ctx, tr.lab, o)
 		if err != nil || !c.Revive || attempt > 0 || replied(rs) {
 			return rs, err
 		}
@@ -300,7 +301,7 @@ func (tr *trial) load(ctx context.Context, l *experiment.LoadStep) (*experiment.
 	if path == "" {
 		path = client.DefaultPath
 	}
-	a, err := tr.lab.LoadAround(ctx, path, opts...)
+	a, err := protocol.LoadAround(ctx, tr.lab, tr.lab.Specimen.Comm, path, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
-	"github.com/serverlab/serverlab/harness/runner"
+	"github.com/serverlab/serverlab/harness/protocol"
 )
 
 func runAgent(ctx context.Context, args []string, stdout io.Writer) error {
@@ -17,13 +17,13 @@ func runAgent(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return agent.Serve(ctx, func() { fmt.Fprintln(stdout, runner.AgentReady) })
+	return agent.Serve(ctx, func() { fmt.Fprintln(stdout, protocol.Ready) })
 }
 
 func runHog(ctx context.Context, args []string, _ io.Writer) error {
 	fs := flags("hog")
-	threads := fs.Int("threads", 1, "threads to keep busy")
-	bound := fs.Duration("for", time.Hour, "stop after this long")
+	threads := fs.Int(protocol.FlagThreads, 1, "threads to keep busy")
+	bound := fs.Duration(protocol.FlagFor, time.Hour, "stop after this long")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -37,10 +37,10 @@ func runHog(ctx context.Context, args []string, _ io.Writer) error {
 func runProbe(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("probe")
 	root := fs.String("proc", "/proc", "where procfs is mounted")
-	port := fs.Int("port", 0, "also list the TCP connections to or from this port (0: none)")
-	asJSON := fs.Bool("json", false, "print JSON, one snapshot per line")
-	every := fs.Duration("every", 0, "take a snapshot this often until interrupted (0: once)")
-	bound := fs.Duration("for", time.Hour, "with --every, stop after this long")
+	port := fs.Int(protocol.FlagPort, 0, "also list the TCP connections to or from this port (0: none)")
+	asJSON := fs.Bool(protocol.FlagJSON, false, "print JSON, one snapshot per line")
+	every := fs.Duration(protocol.FlagEvery, 0, "take a snapshot this often until interrupted (0: once)")
+	bound := fs.Duration(protocol.FlagFor, time.Hour, "with --every, stop after this long")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,9 +80,9 @@ func runProbe(ctx context.Context, args []string, stdout io.Writer) error {
 func runSample(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("sample")
 	root := fs.String("proc", "/proc", "where procfs is mounted")
-	comm := fs.String("comm", "", "the specimen's process name (required)")
-	every := fs.Duration("every", agent.DefaultSampleEvery, "how often to sample")
-	bound := fs.Duration("for", 10*time.Minute, "stop after this long")
+	comm := fs.String(protocol.FlagComm, "", "the specimen's process name (required)")
+	every := fs.Duration(protocol.FlagEvery, agent.DefaultSampleEvery, "how often to sample")
+	bound := fs.Duration(protocol.FlagFor, 10*time.Minute, "stop after this long")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

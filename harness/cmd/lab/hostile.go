@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/serverlab/serverlab/harness/corpus"
+	"github.com/serverlab/serverlab/harness/protocol"
 )
 
 // caseNames is --case: repeated, or a comma-separated list.
@@ -24,8 +26,18 @@ func (c *caseNames) Set(v string) error {
 	return nil
 }
 
-func runHostile(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flags("hostile")
+// hostileFlags are lab hostile's flags: the agent's side of
+// corpus.Options.Args, which the harness sends (protocol.Hostile).
+type hostileFlags struct {
+	fs     *flag.FlagSet
+	o      *corpus.Options
+	names  *caseNames
+	list   *bool
+	asJSON *bool
+}
+
+func newHostileFlags() hostileFlags {
+	fs := flags(protocol.CommandHostile)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lab hostile [flags] [CASE...]   (every case when none is named; --list names them)")
 		fs.PrintDefaults()
@@ -38,12 +50,19 @@ func runHostile(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&o.Margin, corpus.FlagMargin, o.Margin, "what a slow case waits beyond --idle")
 	fs.DurationVar(&o.Timeout, corpus.FlagTimeout, o.Timeout, "the deadline of every case that is not slow")
 	fs.Var(&names, corpus.FlagCase, "run this case (repeat it, or list them with commas); default every case")
-	list := fs.Bool(corpus.FlagList, false, "list the cases, what each sends and what it allows, and exit")
-	asJSON := fs.Bool(corpus.FlagJSON, false, "print one JSON record per case, as each ends")
-	rest, err := parse(fs, args)
+	return hostileFlags{fs: fs, o: &o, names: &names,
+		list:   fs.Bool(corpus.FlagList, false, "list the cases, what each sends and what it allows, and exit"),
+		asJSON: fs.Bool(corpus.FlagJSON, false, "print one JSON record per case, as each ends"),
+	}
+}
+
+func runHostile(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newHostileFlags()
+	rest, err := parse(f.fs, args)
 	if err != nil {
 		return err
 	}
+	o, names, list, asJSON := *f.o, *f.names, f.list, f.asJSON
 	cases := corpus.Cases()
 	if names = append(names, rest...); len(names) > 0 {
 		if cases, err = corpus.Select(cases, names); err != nil {

@@ -7,56 +7,83 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/load"
-	"github.com/serverlab/serverlab/harness/runner"
+	"github.com/serverlab/serverlab/harness/protocol"
 )
-
-// FlagAround is lab load's flag that samples a specimen around the run.
-const FlagAround = runner.FlagAround
 
 // procRoot is where the agent reads /proc.
 const procRoot = "/proc"
 
-func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flags("load")
+// loadFlags are lab load's flags: the agent's side of load.Options.Args,
+// which the harness sends (protocol.LoadAround).
+type loadFlags struct {
+	fs        *flag.FlagSet
+	conns     *int
+	duration  *time.Duration
+	requests  *int64
+	keepAlive *bool
+	pipeline  *int
+	rate      *float64
+	timeout   *time.Duration
+	asJSON    *bool
+	around    *string
+}
+
+func newLoadFlags() loadFlags {
+	fs := flags(protocol.CommandLoad)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lab load [flags] URL   (URL on loopback: 127.0.0.0/8, ::1, localhost)")
 		fs.PrintDefaults()
 	}
-	conns := fs.Int(load.FlagConnections, load.DefaultConnections, fmt.Sprintf("connections (at most %d)", load.MaxConnections))
-	duration := fs.Duration(load.FlagDuration, load.DefaultDuration, fmt.Sprintf("how long the run lasts, at most %v", load.MaxDuration))
-	requests := fs.Int64(load.FlagRequests, 0, fmt.Sprintf("end after this many outcomes, responses and errors (0: at -d; without -d: at most %v)", load.MaxDuration))
-	keepAlive := fs.Bool(load.FlagKeepAlive, load.DefaultKeepAlive, "keep connections open; false sends Connection: close and reconnects for every request")
-	pipeline := fs.Int(load.FlagPipeline, load.DefaultPipeline, "requests sent back to back on a connection before reading their responses")
-	rate := fs.Float64(load.FlagRate, 0, "open model: requests per second in all, each timed from when it was due (0: closed model)")
-	timeout := fs.Duration(load.FlagTimeout, load.DefaultTimeout, "per connect, and per response from its request's send")
-	asJSON := fs.Bool(load.FlagJSON, false, "print one JSON object")
-	around := fs.String(FlagAround, "", "with -json, also sample the processes of this name (a specimen's comm) just before and just after the run, "+
-		"and print {\"before\": sample, \"result\": ..., \"after\": sample}: what the server spent over exactly the run, in one exec of the agent")
-	rest, err := parse(fs, args)
+	return loadFlags{
+		fs:        fs,
+		conns:     fs.Int(load.FlagConnections, load.DefaultConnections, fmt.Sprintf("connections (at most %d)", load.MaxConnections)),
+		duration:  fs.Duration(load.FlagDuration, load.DefaultDuration, fmt.Sprintf("how long the run lasts, at most %v", load.MaxDuration)),
+		requests:  fs.Int64(load.FlagRequests, 0, fmt.Sprintf("end after this many outcomes, responses and errors (0: at -d; without -d: at most %v)", load.MaxDuration)),
+		keepAlive: fs.Bool(load.FlagKeepAlive, load.DefaultKeepAlive, "keep connections open; false sends Connection: close and reconnects for every request"),
+		pipeline:  fs.Int(load.FlagPipeline, load.DefaultPipeline, "requests sent back to back on a connection before reading their responses"),
+		rate:      fs.Float64(load.FlagRate, 0, "open model: requests per second in all, each timed from when it was due (0: closed model)"),
+		timeout:   fs.Duration(load.FlagTimeout, load.DefaultTimeout, "per connect, and per response from its request's send"),
+		asJSON:    fs.Bool(load.FlagJSON, false, "print one JSON object"),
+		around: fs.String(protocol.FlagAround, "", "with -json, also sample the processes of this name (a specimen's comm) just before and just after the run, "+
+			"and print {\"before\": sample, \"result\": ..., \"after\": sample}: what the server spent over exactly the run, in one exec of the agent"),
+	}
+}
+
+// options are the load options the parsed command line sets.
+func (f loadFlags) options() []load.Option {
+	duration := *f.duration
+	if *f.requests > 0 && !flagSet(f.fs, load.FlagDuration) {
+		duration = load.MaxDuration // -n alone: the count ends the run
+	}
+	return []load.Option{
+		load.WithConnections(*f.conns),
+		load.WithDuration(duration),
+		load.WithRequests(*f.requests),
+		load.WithKeepAlive(*f.keepAlive),
+		load.WithPipeline(*f.pipeline),
+		load.WithRate(*f.rate),
+		load.WithTimeout(*f.timeout),
+	}
+}
+
+func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newLoadFlags()
+	rest, err := parse(f.fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		fs.Usage()
+		f.fs.Usage()
 		return errUsage
 	}
-	if *requests > 0 && !flagSet(fs, load.FlagDuration) {
-		*duration = load.MaxDuration // -n alone: the count ends the run
-	}
-	opts := []load.Option{
-		load.WithConnections(*conns),
-		load.WithDuration(*duration),
-		load.WithRequests(*requests),
-		load.WithKeepAlive(*keepAlive),
-		load.WithPipeline(*pipeline),
-		load.WithRate(*rate),
-		load.WithTimeout(*timeout),
-	}
+	opts := f.options()
+	around, asJSON := f.around, f.asJSON
 	if *around != "" && !*asJSON {
-		return fmt.Errorf("-%s needs -%s", FlagAround, load.FlagJSON)
+		return fmt.Errorf("-%s needs -%s", protocol.FlagAround, load.FlagJSON)
 	}
 	var before agent.Sample
 	if *around != "" {
@@ -76,7 +103,7 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	switch {
 	case *around != "":
 		after := agent.TakeSample(procRoot, *around)
-		err = json.NewEncoder(stdout).Encode(runner.Around{Before: before, Result: res, After: after})
+		err = json.NewEncoder(stdout).Encode(protocol.Around{Before: before, Result: res, After: after})
 	case *asJSON:
 		err = json.NewEncoder(stdout).Encode(res)
 	default:

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/serverlab/serverlab/harness/runner"
+	"github.com/serverlab/serverlab/harness/protocol"
 )
 
 func TestLoad(t *testing.T) {
@@ -105,7 +105,7 @@ func TestLoadAround(t *testing.T) {
 	if err := run(context.Background(), []string{"load", "-n", "10", "--json", "--around", testComm(t), srv.URL + "/hello"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	var a runner.Around
+	var a protocol.Around
 	if err := json.Unmarshal([]byte(out.String()), &a); err != nil {
 		t.Fatalf("got %q: %v", out.String(), err)
 	}

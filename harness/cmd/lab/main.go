@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/serverlab/serverlab/harness/protocol"
 )
 
 // command is one `lab` subcommand.
@@ -21,21 +23,23 @@ type command struct {
 	run     func(ctx context.Context, args []string, stdout io.Writer) error
 }
 
+// commands are lab's subcommands; those the agent runs are named by the
+// protocol, the harness's side of them.
 var commands = map[string]command{
-	"list":    {"specimens and presets with their limits", runList},
-	"build":   {"build the specimens' and the agent's images", runBuild},
-	"client":  {"the seed's client3, done right: concurrent clients and per-connection outcomes", runClient},
-	"load":    {"a load generator on a par with wrk (closed model) and wrk2 (open model, --rate)", runLoad},
-	"hostile": {"send the hostile-input corpus to a specimen and judge each answer by RFC 9110/9112", runHostile},
-	"probe":   {"read /proc: processes, states (zombies) and descriptors", runProbe},
-	"sample":  {"sample a specimen's processes and cgroup over time (inside its agent)", runSample},
-	"ps":      {"a playground service's processes as ps shows them, zombies marked Z", runPs},
-	"agent":   {"run as a specimen's agent (inside its container)", runAgent},
-	"hog":     {"keep CPUs busy: the busy neighbour of lab run --neighbour (inside its container)", runHog},
-	"cleanup": {"remove every container the lab labelled", runCleanup},
-	"compose": {"print compose.yaml, generated from the catalogue", runCompose},
-	"run":     {"run the experiments (all twenty, or those named) and judge each prediction", runRun},
-	"report":  {"redraw REPORT.md from the JSON records", runReport},
+	"list":                  {"specimens and presets with their limits", runList},
+	"build":                 {"build the specimens' and the agent's images", runBuild},
+	protocol.CommandClient:  {"the seed's client3, done right: concurrent clients and per-connection outcomes", runClient},
+	protocol.CommandLoad:    {"a load generator on a par with wrk (closed model) and wrk2 (open model, --rate)", runLoad},
+	protocol.CommandHostile: {"send the hostile-input corpus to a specimen and judge each answer by RFC 9110/9112", runHostile},
+	protocol.CommandProbe:   {"read /proc: processes, states (zombies) and descriptors", runProbe},
+	protocol.CommandSample:  {"sample a specimen's processes and cgroup over time (inside its agent)", runSample},
+	"ps":                    {"a playground service's processes as ps shows them, zombies marked Z", runPs},
+	protocol.CommandAgent:   {"run as a specimen's agent (inside its container)", runAgent},
+	protocol.CommandHog:     {"keep CPUs busy: the busy neighbour of lab run --neighbour (inside its container)", runHog},
+	"cleanup":               {"remove every container the lab labelled", runCleanup},
+	"compose":               {"print compose.yaml, generated from the catalogue", runCompose},
+	"run":                   {"run the experiments (all twenty, or those named) and judge each prediction", runRun},
+	"report":                {"redraw REPORT.md from the JSON records", runReport},
 }
 
 // errUsage means the command line was wrong; the usage has been printed.

@@ -17,6 +17,7 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/image"
 	"github.com/serverlab/serverlab/harness/internal/labtest"
+	"github.com/serverlab/serverlab/harness/protocol"
 	"github.com/serverlab/serverlab/harness/runner"
 )
 
@@ -103,7 +104,7 @@ func TestLeastPrivilegeHarness(t *testing.T) {
 				t.Errorf("agent container: network %s, read-only %v, pids %v, memory %d, security %v, drop %v",
 					hc.NetworkMode, hc.ReadonlyRootfs, hc.PidsLimit, hc.Memory, hc.SecurityOpt, hc.CapDrop)
 			}
-			snap, err := lab.Probe(ctx, false)
+			snap, err := protocol.Probe(ctx, lab, false)
 			if err != nil {
 				t.Fatal(err)
 			}
