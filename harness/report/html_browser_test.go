@@ -2,11 +2,13 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -119,13 +121,23 @@ func (c selfCheck) problems(charts, captions int) []string {
 	return out
 }
 
-// browserRecords are the real records in testdata/html, and synthetic ones
-// of the experiments they do not cover.
+// browserRecords are real records, the recorded runs of package
+// experiment's fixtures and blocking-loop's in testdata/html, and
+// synthetic ones of the experiments they do not cover.
 func browserRecords(t *testing.T) []experiment.Record {
 	recs, _, err := Read(filepath.Join("testdata", "html"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, name := range []string{"head-of-line", "backlog", "client-hang", "zombies"} {
+		recs = append(recs, fixture(t, name))
+	}
+	// In the suite's order, as Read gives a folder's records.
+	order := map[string]int{}
+	for i, e := range experiment.Suite() {
+		order[e.Name] = i
+	}
+	slices.SortFunc(recs, func(a, b experiment.Record) int { return order[a.Experiment.Name] - order[b.Experiment.Name] })
 	return append(recs, fdRecord(t), zombiesRecord(t))
 }
 
@@ -186,4 +198,19 @@ func TestHTMLInBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fixture is package experiment's recorded run of the experiment called
+// name.
+func fixture(t *testing.T, name string) experiment.Record {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "experiment", "testdata", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r experiment.Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return r
 }
