@@ -11,10 +11,16 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 )
 
-// readRecord loads testdata/<name>.json, a record of a real run.
+// recordedDir is the committed reference run: one real run of the whole
+// suite with the specimens as they are, made again whenever they change
+// (TestReferenceIsOneRun, in package report, holds it to one commit).
+var recordedDir = filepath.Join("..", "..", "results", "reference")
+
+// readRecord loads the reference run's record of the experiment called
+// name.
 func readRecord(t *testing.T, name string) Record {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+	b, err := os.ReadFile(filepath.Join(recordedDir, name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,11 +162,11 @@ func recordedTrial(t *testing.T, rec *Record, arm string) *Trial {
 }
 
 // TestRecordedFixturesCoverTheSeed: every seed experiment has a recorded
-// run in testdata, judged again above.
+// run in the reference, judged again above.
 func TestRecordedFixturesCoverTheSeed(t *testing.T) {
 	for _, e := range Seed() {
-		if _, err := os.Stat(filepath.Join("testdata", e.Name+".json")); err != nil {
-			t.Errorf("%s: no recorded run in testdata (%v)", e.Name, err)
+		if _, err := os.Stat(filepath.Join(recordedDir, e.Name+".json")); err != nil {
+			t.Errorf("%s: no recorded run in the reference (%v)", e.Name, err)
 		}
 	}
 }

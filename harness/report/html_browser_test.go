@@ -121,15 +121,11 @@ func (c selfCheck) problems(charts, captions int) []string {
 	return out
 }
 
-// browserRecords are real records, the recorded runs of package
-// experiment's fixtures and blocking-loop's in testdata/html, and
-// synthetic ones of the experiments they do not cover.
+// browserRecords are real records, the reference run's of five
+// experiments, and synthetic ones of two more.
 func browserRecords(t *testing.T) []experiment.Record {
-	recs, _, err := Read(filepath.Join("testdata", "html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"head-of-line", "backlog", "client-hang", "zombies"} {
+	var recs []experiment.Record
+	for _, name := range []string{"head-of-line", "backlog", "client-hang", "zombies", "blocking-loop"} {
 		recs = append(recs, fixture(t, name))
 	}
 	// In the suite's order, as Read gives a folder's records.
@@ -200,11 +196,10 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 }
 
-// fixture is package experiment's recorded run of the experiment called
-// name.
+// fixture is the reference run's record of the experiment called name.
 func fixture(t *testing.T, name string) experiment.Record {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "experiment", "testdata", name+".json"))
+	b, err := os.ReadFile(filepath.Join(referenceDir, name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,7 +152,7 @@ func TestKillThenCleanup(t *testing.T) {
 func TestResumeKeepsCompleteRecords(t *testing.T) {
 	labtest.Docker(t)
 	out := t.TempDir()
-	b, err := os.ReadFile(filepath.Join("..", "..", "experiment", "testdata", "zombies.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "results", "reference", "zombies.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // fixtures, made in the environment env says.
 func recorded(t *testing.T, name string, env func(*experiment.Environment)) experiment.Record {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "experiment", "testdata", name+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "results", "reference", name+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
