@@ -21,8 +21,24 @@ func commit() string {
 	return gitHead(".")
 }
 
+// gitHead reads the commit checked out in dir from its .git: a folder, or
+// in a worktree (git worktree add) a file "gitdir: PATH" naming the
+// worktree's own folder, whose refs live in the repository's (its
+// commondir). Go stamps no commit into a binary built in a worktree, so
+// this is how lab run finds it there.
 func gitHead(dir string) string {
-	head, err := os.ReadFile(filepath.Join(dir, ".git", "HEAD"))
+	gitDir := filepath.Join(dir, ".git")
+	if b, err := os.ReadFile(gitDir); err == nil {
+		path, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: ")
+		if !ok {
+			return ""
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		gitDir = path
+	}
+	head, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
 	if err != nil {
 		return ""
 	}
@@ -30,10 +46,18 @@ func gitHead(dir string) string {
 	if !ok {
 		return strings.TrimSpace(string(head)) // detached
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, ".git", ref)); err == nil {
-		return strings.TrimSpace(string(b))
+	common := gitDir
+	if b, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+		if common = strings.TrimSpace(string(b)); !filepath.IsAbs(common) {
+			common = filepath.Join(gitDir, common)
+		}
 	}
-	packed, err := os.ReadFile(filepath.Join(dir, ".git", "packed-refs"))
+	for _, d := range []string{gitDir, common} {
+		if b, err := os.ReadFile(filepath.Join(d, ref)); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	packed, err := os.ReadFile(filepath.Join(common, "packed-refs"))
 	if err != nil {
 		return ""
 	}
