@@ -34,6 +34,9 @@ type Experiment struct {
 	Parallel int `json:"parallel,omitempty"`
 	// Checks decide the verdict: every one must hold for "reproduced".
 	Checks []Check `json:"checks"`
+	// Views are the figures the report draws of the observations (see
+	// View); they are code, not data, so a record does not keep them.
+	Views []View `json:"-"`
 	// SampleEvery is how often the specimen is sampled during each trial
 	// (processes, zombies, descriptors, cgroup CPU and memory); 0 means
 	// once a second.

@@ -57,6 +57,7 @@ func slowClients() Experiment {
 	}
 	e := Experiment{
 		Name:  "slow-clients",
+		Views: []View{SlowClientsView{During: during, Probes: asking}},
 		Title: "Slow clients: who still answers while 50 connections send half a request and stall",
 		Predicts: fmt.Sprintf("while %d clients each send half a request and stall for %v, a probe asks for /hello every 100 ms: "+
 			"the iterative server answers no probe within %v until the stalled clients give up; forking and threads answer every probe within %v, "+
@@ -126,6 +127,7 @@ func idleConnections() Experiment {
 	}
 	return Experiment{
 		Name:  "idle-connections",
+		Views: []View{IdleView{Holding: holding, Idle: idle}},
 		Title: "C10K: ten thousand idle keep-alive connections",
 		Predicts: "with nofile 16384, pids 1024 and 256 MiB, 10 000 clients each get a reply and keep the connection open: " +
 			"epoll and goroutines hold all 10 000 in one process and still answer a new client; " +
@@ -173,6 +175,7 @@ func blockingLoop() Experiment {
 	}
 	return Experiment{
 		Name:  "blocking-loop",
+		Views: []View{TimingView{}},
 		Title: "An event loop that blocks makes every client wait, like webserver3b",
 		Predicts: "with a delay D = 1 s after each reply, 5 clients at once against epoll end all at about D when the delay is a timer in the loop (between 0.9*D and 1.5*D), " +
 			"and in a staircase k*D (each within D/4) when it is a blocking sleep inside the loop (--block)",
@@ -197,6 +200,7 @@ func preforkBalance() Experiment {
 	const n = 400
 	e := Experiment{
 		Name:  "prefork-balance",
+		Views: []View{BalanceView{}},
 		Title: "How a prefork server's workers share the accepts",
 		Predicts: "4 workers, 400 short connections spread over 2 s (light load): blocking accept() on the shared socket spreads them across all workers (the busiest has at most 40 %); " +
 			"epoll with EPOLLEXCLUSIVE on the shared socket concentrates them (the busiest has more than half); one socket per worker with SO_REUSEPORT spreads them by hash (the busiest at most 40 %)",

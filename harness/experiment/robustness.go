@@ -36,6 +36,7 @@ func robustness() Experiment {
 	cases := len(corpus.Cases())
 	e := Experiment{
 		Name:  "robustness",
+		Views: []View{RobustnessView{}},
 		Title: "Hostile input: every specimen whose crash is no lesson answers as the RFCs say, and lives; so does gunicorn, the peer",
 		Predicts: fmt.Sprintf("each of %d hostile inputs (no line ends, bare LF, request lines of 8 KB and 1 MB, 10 000 fields, a field without a colon, "+
 			"whitespace before one, NUL bytes, garbage, unknown and lowercase methods, HTTP/0.9, HTTP/2's preface, HTTP/3.0, bad, duplicate, negative and huge "+

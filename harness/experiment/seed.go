@@ -171,6 +171,7 @@ func headOfLine() Experiment {
 	step := clients("5 clients at once", 5, 0, 10*time.Second)
 	return Experiment{
 		Name:  "head-of-line",
+		Views: []View{TimingView{}},
 		Title: "An iterative server makes every client wait for the one before",
 		Seed: &Quote{Source: "webserver3b.py, webserver3c.py",
 			Words: "Server sleeps for 60 seconds after sending a response to a client (3b); Child process sleeps for 60 seconds after handling a client's request (3c)"},
@@ -198,6 +199,7 @@ var BacklogSizes = []int{0, 1, 5, 128}
 func backlog() Experiment {
 	e := Experiment{
 		Name:  "backlog",
+		Views: []View{BacklogView{}},
 		Title: "The listen backlog holds the connections a busy server has not accepted",
 		Seed:  &Quote{Source: "webserver3a.py", Words: "REQUEST_QUEUE_SIZE = 5 ... listen_socket.listen(REQUEST_QUEUE_SIZE)"},
 		Predicts: "while an iterative server is busy, Linux completes backlog+1 handshakes in its accept queue, plus the one being served: backlog+2 connect within 500 ms; " +
@@ -233,6 +235,7 @@ func clientHang() Experiment {
 	steps := []Step{background(clients("1 client", 1, 0, 3*time.Second)), wait(time.Second), during, await()}
 	return Experiment{
 		Name:  "client-hang",
+		Views: []View{HangView{During: during}},
 		Title: "A parent that keeps the client socket leaves the client hanging",
 		Seed: &Quote{Source: "webserver3d.py",
 			Words: "Parent and child processes DO NOT close duplicate descriptors; Client connections are not terminated"},
@@ -269,6 +272,7 @@ func fdExhaustion() Experiment {
 	bounds := append(hostBounds("3d", lim, 300), hostBounds("3c", lim, 300)...)
 	return Experiment{
 		Name:  "fd-exhaustion",
+		Views: []View{DescriptorsView{}},
 		Title: "Descriptors the parent never closes run out: EMFILE",
 		Seed: &Quote{Source: "webserver3d.py",
 			Words: "Server might run out of descriptors * Set a limit of open files to 256 ($ ulimit -n 256) * Use $ python client3.py to simulate the behavior"},
@@ -314,6 +318,7 @@ func zombieCount() Experiment {
 	steps := []Step{clients("20 clients over 0.5 s", n, 500*time.Millisecond, 5*time.Second), wait(500 * time.Millisecond), probe("after")}
 	return Experiment{
 		Name:  "zombies",
+		Views: []View{ZombiesView{}},
 		Title: "Children never waited for become zombies",
 		Seed:  &Quote{Source: "webserver3d.py", Words: "OMG, Zombies!!! ... $ curl and $ ps to see zombies"},
 		Predicts: "after 20 clients webserver3c has 20 zombie children in /proc, and its log's forks minus reaps is 20 too; " +
@@ -355,6 +360,7 @@ func processLimit() Experiment {
 	}
 	return Experiment{
 		Name:  "process-limit",
+		Views: []View{ProcessLimitView{}},
 		Title: "Zombies exhaust the process limit: fork fails with EAGAIN",
 		Seed: &Quote{Source: "webserver3d.py",
 			Words: "Server might run out of processes * Set max user processes to 400 ($ ulimit -u 400) * Use $ python client3.py to simulate the behavior"},
@@ -403,6 +409,7 @@ func sigchldCoalescing() Experiment {
 	steps := []Step{clients("128 clients at once", n, 0, 10*time.Second), wait(500 * time.Millisecond), probe("after")}
 	return Experiment{
 		Name:  "sigchld-coalescing",
+		Views: []View{ZombiesView{}},
 		Title: "Signals do not queue: one wait() per SIGCHLD leaves zombies",
 		Seed: &Quote{Source: "webserver3f.py, webserver3g.py",
 			Words: "No more Zombies!!! Wait a second, Zombies again? * use $ python client3.py --max-conns 128 (3f); calling 'waitpid' in a loop - No more Zombies, this time for real (3g)"},

@@ -62,6 +62,7 @@ func throughput() Experiment {
 	const d = throughputLevel
 	e := Experiment{
 		Name:  "throughput",
+		Views: []View{ThroughputView{}},
 		Title: "Throughput: requests per second and their cost, against concurrency, per model",
 		Predicts: "with the specimen on one core and the load generator on the other, at 1, 4, 16, 64 and 256 connections, keep-alive on and off: " +
 			"with keep-alive the event loops (select, epoll, goroutines) answer every request at every level, and forking and threads every request up to 16 connections; " +
@@ -143,6 +144,7 @@ func latencyUnderLoad() Experiment {
 	}
 	e := Experiment{
 		Name:  "latency-under-load",
+		Views: []View{LatencyView{}},
 		Title: "Latency under load: percentiles at 50 % and 90 % of each model's capacity",
 		Predicts: "each model's capacity is measured first (16 connections, one per request, closed model); then requests come at constant intervals at 50 % " +
 			"and at 90 % of it (the open model, latency timed from each request's intended send time, as wrk2 does): at 50 % no request that reached the server is lost " +

@@ -33,6 +33,7 @@ var PEP3333Keys = []string{
 func wsgiApps() Experiment {
 	e := Experiment{
 		Name:  "wsgi-apps",
+		Views: []View{WSGIAppsView{}},
 		Title: "Part 2: one WSGI server runs a bare application, Flask, Pyramid and Django unchanged",
 		Seed: &Quote{Source: "Part 2, webserver2.py",
 			Words: "python webserver2.py flaskapp:app ... python webserver2.py pyramidapp:app ... python webserver2.py djangoapp:app"},
@@ -117,6 +118,7 @@ func wsgiConcurrency() Experiment {
 	}
 	return Experiment{
 		Name:  "wsgi-concurrency",
+		Views: []View{TimingView{}},
 		Title: "A slow view blocks the iterative WSGI server; the forking one serves it in parallel",
 		Seed: &Quote{Source: "Part 3, webserver3h.py",
 			Words: "the concurrent WSGI server: a child per connection, reaped with waitpid(-1, WNOHANG)"},
@@ -168,6 +170,7 @@ func gunicornComparison() Experiment {
 	sixteen := Step{Kind: StepLoad, Label: "16 connections", Load: &LoadStep{Connections: 16, Duration: 5 * time.Second}}
 	return Experiment{
 		Name:  "gunicorn-comparison",
+		Views: []View{LatencyView{}},
 		Title: "The article's forking WSGI server beside gunicorn, the same Flask application, the same limits",
 		Predicts: "under 16 connections, one request each (the article's server answers one request per connection), gunicorn's four sync workers, " +
 			"forked once at start, serve at least as many requests per second as webserver3h, which forks a child per connection; neither loses a request it was sent " +

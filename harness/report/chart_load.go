@@ -14,16 +14,13 @@ import (
 // its load steps measured: loadRuns is the one place that reads it, and the
 // charts below are drawn from what it returns. Throughput draws its two
 // modes apart, keep-alive and a connection per request.
-func init() {
-	charts["throughput"] = func(r experiment.Record) []chart {
-		var out []chart
-		for _, mode := range []string{experiment.KeepAlive, experiment.Close} {
-			out = append(out, throughputCharts(inMode(loadRuns(r), mode))...)
-		}
-		return out
+// throughputModeCharts draw throughput's two modes apart.
+func throughputModeCharts(r experiment.Record) []chart {
+	var out []chart
+	for _, mode := range []string{experiment.KeepAlive, experiment.Close} {
+		out = append(out, throughputCharts(inMode(loadRuns(r), mode))...)
 	}
-	charts["latency-under-load"] = func(r experiment.Record) []chart { return latencyCharts(loadRuns(r)) }
-	charts["gunicorn-comparison"] = func(r experiment.Record) []chart { return latencyCharts(loadRuns(r)) }
+	return out
 }
 
 // inMode keeps the runs of the throughput arms of one mode ("epoll/close"),

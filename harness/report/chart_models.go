@@ -14,20 +14,12 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-func init() {
-	charts["slow-clients"] = slowClientsCharts
-	charts["idle-connections"] = idleCharts
-	charts["blocking-loop"] = staircaseCharts
-	charts["wsgi-concurrency"] = staircaseCharts
-	charts["prefork-balance"] = balanceCharts
-}
-
 // slowClientsCharts draw, per model, how long each probe waited among the
 // stalled clients (log scale: a microsecond apart from seconds), how many
 // were answered within the check's bound, and what holding the stalled
 // clients cost in processes and threads.
-func slowClientsCharts(r experiment.Record) []chart {
-	const during, step = "during the stall", "probes"
+func slowClientsCharts(r experiment.Record, v experiment.SlowClientsView) []chart {
+	during, step := v.During.Label, v.Probes.Label
 	quick, _ := checkMetric(r, "replied_within")
 	latency := newPanel("", "probe, in the order sent", "seconds until it ended (log)")
 	latency.plot.Y.Scale, latency.plot.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
@@ -70,8 +62,8 @@ func slowClientsCharts(r experiment.Record) []chart {
 
 // idleCharts set out, per model, the idle connections it kept open, what it
 // spent on them in processes and threads, and in memory per connection.
-func idleCharts(r experiment.Record) []chart {
-	const holding, idle = "holding", "10000 idle clients"
+func idleCharts(r experiment.Record, v experiment.IdleView) []chart {
+	holding, idle := v.Holding.Label, v.Idle.Label
 	var cats []string
 	kept := bars{name: "kept open"}
 	procs, threads := bars{name: "processes"}, bars{name: "threads"}

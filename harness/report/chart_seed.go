@@ -13,19 +13,34 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-// charts draw, for the experiments that have them, the figures behind the
-// verdict, as figures does for REPORT.md: each is a view of the experiment's
-// own metrics and timelines (experiment.Measure, experiment.Timeline, ...),
-// never a second reckoning. Every trial's CPU and memory are drawn beside
-// them (sampleCharts). A new experiment adds its function here.
-var charts = map[string]func(experiment.Record) []chart{
-	"head-of-line":       staircaseCharts,
-	"client-hang":        staircaseCharts,
-	"backlog":            backlogCharts,
-	"fd-exhaustion":      descriptorCharts,
-	"zombies":            zombieCharts,
-	"sigchld-coalescing": zombieCharts,
-	"process-limit":      processLimitCharts,
+// chartsOf draws a view of r as SVG charts, as markdownView draws it for
+// REPORT.md: each a view of the experiment's own metrics and timelines
+// (experiment.Metric, experiment.Timeline, ...), never a second reckoning.
+// Every trial's CPU and memory are drawn beside them (sampleCharts).
+func chartsOf(r experiment.Record, v experiment.View) []chart {
+	switch v := v.(type) {
+	case experiment.TimingView, experiment.HangView:
+		return staircaseCharts(r)
+	case experiment.BacklogView:
+		return backlogCharts(r)
+	case experiment.DescriptorsView:
+		return descriptorCharts(r)
+	case experiment.ZombiesView:
+		return zombieCharts(r)
+	case experiment.ProcessLimitView:
+		return processLimitCharts(r)
+	case experiment.SlowClientsView:
+		return slowClientsCharts(r, v)
+	case experiment.IdleView:
+		return idleCharts(r, v)
+	case experiment.BalanceView:
+		return balanceCharts(r)
+	case experiment.ThroughputView:
+		return throughputModeCharts(r)
+	case experiment.LatencyView:
+		return latencyCharts(loadRuns(r))
+	}
+	return nil // drawn in REPORT.md only: tables, no chart
 }
 
 // The phases of a connection, as the staircase colours them.

@@ -129,7 +129,7 @@ func TestCharts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cs := charts[tt.name](tt.rec)
+			cs := chartsFor(tt.name, tt.rec)
 			var titles, texts []string
 			for _, c := range cs {
 				titles = append(titles, c.title)
@@ -163,7 +163,7 @@ func hasText(ss []string, s string) bool {
 // TestChartSVG: a chart is an inline SVG a browser and a screen reader can
 // both read: no XML prolog, a role, a <title> and a <desc> it is labelled by.
 func TestChartSVG(t *testing.T) {
-	c := charts["head-of-line"](headOfLineRecord(t))[0]
+	c := chartsFor("head-of-line", headOfLineRecord(t))[0]
 	c.desc = `connections & "their" <ends>`
 	svg, _ := svgTexts(t, c)
 	for _, want := range []string{
@@ -209,8 +209,8 @@ func TestLoadCharts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, ok := charts[tt.name]; !ok {
-				t.Errorf("got no chart function for %s, want the hook", tt.name)
+			if len(experiment.ViewsOf(tt.name)) == 0 {
+				t.Errorf("got no view declared for %s, want the hook", tt.name)
 			}
 			if cs := tt.draw(nil); len(cs) != 0 {
 				t.Errorf("without runs: got %d charts, want none", len(cs))
@@ -249,4 +249,14 @@ func TestPlainNumber(t *testing.T) {
 			t.Errorf("plainNumber(%g): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// chartsFor draws every view the suite declares for the experiment called
+// name, as the page does.
+func chartsFor(name string, r experiment.Record) []chart {
+	var out []chart
+	for _, v := range experiment.ViewsOf(name) {
+		out = append(out, chartsOf(r, v)...)
+	}
+	return out
 }

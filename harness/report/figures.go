@@ -9,17 +9,38 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-// figures draw, for the experiments that have one, the picture behind the
-// verdict. Each is a view of the experiment's own metrics and timelines
-// (experiment.Measure, experiment.Timeline), never a second reckoning.
-var figures = map[string]func(*strings.Builder, experiment.Record){
-	"head-of-line":       timingFigure,
-	"client-hang":        hangFigure,
-	"backlog":            backlogFigure,
-	"zombies":            zombiesFigure,
-	"sigchld-coalescing": zombiesFigure,
-	"fd-exhaustion":      descriptorsFigure,
-	"process-limit":      processLimitFigure,
+// markdownView draws a view of r, as REPORT.md shows it: a view of the
+// experiment's own metrics and timelines (experiment.Metric,
+// experiment.Timeline), never a second reckoning.
+func markdownView(b *strings.Builder, r experiment.Record, v experiment.View) {
+	switch v := v.(type) {
+	case experiment.TimingView:
+		timingFigure(b, r)
+	case experiment.HangView:
+		hangFigure(b, r, v.During)
+	case experiment.BacklogView:
+		backlogFigure(b, r)
+	case experiment.ZombiesView:
+		zombiesFigure(b, r)
+	case experiment.DescriptorsView:
+		descriptorsFigure(b, r)
+	case experiment.ProcessLimitView:
+		processLimitFigure(b, r)
+	case experiment.SlowClientsView:
+		slowClientsFigure(b, r, v)
+	case experiment.IdleView:
+		idleFigure(b, r, v)
+	case experiment.BalanceView:
+		balanceFigure(b, r)
+	case experiment.ThroughputView:
+		throughputFigure(b, r)
+	case experiment.LatencyView:
+		latencyFigure(b, r)
+	case experiment.WSGIAppsView:
+		wsgiAppsFigure(b, r)
+	case experiment.RobustnessView:
+		robustnessFigure(b, r)
+	}
 }
 
 // value is a metric's value in a trial as a table shows it: "?" when the
@@ -75,9 +96,9 @@ func timingFigure(b *strings.Builder, r experiment.Record) {
 }
 
 // hangFigure is the timing figure, and what the probe saw during the hang.
-func hangFigure(b *strings.Builder, r experiment.Record) {
+func hangFigure(b *strings.Builder, r experiment.Record, at experiment.Step) {
 	timingFigure(b, r)
-	const during = "during the hang"
+	during := at.Label
 	b.WriteString("What the probe saw 1 s in, while the client waited:\n\n| arm | live children | server holds the client's socket (by inode) | server's descriptors |\n|---|---|---|---|\n")
 	for _, t := range r.Trials {
 		fds := "?"

@@ -7,10 +7,6 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-func init() {
-	figures["robustness"] = robustnessFigure
-}
-
 // robustnessFigure sets out, per specimen, the cases, the answers the RFCs
 // do not allow and the crashes; then, case by case, what each specimen
 // answered.

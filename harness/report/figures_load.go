@@ -8,11 +8,6 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-func init() {
-	figures["throughput"] = throughputFigure
-	figures["latency-under-load"] = latencyFigure
-}
-
 // loadRow is one load run as a table row: requests per second, errors,
 // latency percentiles and the specimen's CPU per request.
 func loadRow(label string, run *experiment.LoadRun) string {

@@ -10,17 +10,10 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-func init() {
-	figures["slow-clients"] = slowClientsFigure
-	figures["idle-connections"] = idleFigure
-	figures["blocking-loop"] = timingFigure
-	figures["prefork-balance"] = balanceFigure
-}
-
 // slowClientsFigure shows, per model, how long its probes waited among the
 // stalled clients, and what it spent holding them.
-func slowClientsFigure(b *strings.Builder, r experiment.Record) {
-	const during, step = "during the stall", "probes"
+func slowClientsFigure(b *strings.Builder, r experiment.Record, v experiment.SlowClientsView) {
+	during, step := v.During.Label, v.Probes.Label
 	quick, _ := checkMetric(r, "replied_within")
 	b.WriteString("| model | probes answered within " + quick.Arg + " | answered at all | slowest probe | processes during the stall | threads during the stall |\n|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
@@ -37,8 +30,8 @@ func slowClientsFigure(b *strings.Builder, r experiment.Record) {
 
 // idleFigure sets out what each model spent on ten thousand idle
 // connections, and how it stopped if it did.
-func idleFigure(b *strings.Builder, r experiment.Record) {
-	const holding, idle = "holding", "10000 idle clients"
+func idleFigure(b *strings.Builder, r experiment.Record, v experiment.IdleView) {
+	holding, idle := v.Holding.Label, v.Idle.Label
 	b.WriteString("| model | connections kept open | processes | threads | resident memory per connection | cgroup memory per connection | specimen at end | last log line |\n|---|---|---|---|---|---|---|---|\n")
 	for _, t := range r.Trials {
 		end := "running"

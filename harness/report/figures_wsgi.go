@@ -9,12 +9,6 @@ import (
 	"github.com/serverlab/serverlab/harness/experiment"
 )
 
-func init() {
-	figures["wsgi-apps"] = wsgiAppsFigure
-	figures["wsgi-concurrency"] = timingFigure
-	figures["gunicorn-comparison"] = latencyFigure
-}
-
 // wsgiAppsFigure shows, per application and server, what /hello answered
 // and the environ the application saw.
 func wsgiAppsFigure(b *strings.Builder, r experiment.Record) {

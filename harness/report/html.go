@@ -191,8 +191,14 @@ func newSection(r experiment.Record) htmlSection {
 		}
 		s.Checks = append(s.Checks, row)
 	}
-	if draw, ok := charts[e.Name]; ok {
-		s.Figures = drawFigures(s.Anchor+"-fig", func() []chart { return draw(r) })
+	if views := experiment.ViewsOf(e.Name); len(views) > 0 {
+		s.Figures = drawFigures(s.Anchor+"-fig", func() []chart {
+			var out []chart
+			for _, v := range views {
+				out = append(out, chartsOf(r, v)...)
+			}
+			return out
+		})
 	}
 	s.Samples = drawFigures(s.Anchor+"-samples", func() []chart { return sampleCharts(r) })
 	for _, t := range r.Trials {

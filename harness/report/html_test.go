@@ -115,7 +115,7 @@ func TestHTML(t *testing.T) {
 		}
 		// Every experiment of these records has its figures, as many as its
 		// chart function draws.
-		want := len(charts[r.Experiment.Name](r))
+		want := len(chartsFor(r.Experiment.Name, r))
 		if got := len(figureIDs(raw, a+"-fig-")); got != want || got == 0 {
 			t.Errorf("%s: got %d figures, want %d (and some)", r.Experiment.Name, got, want)
 		}
@@ -265,7 +265,7 @@ func TestHTMLEscapes(t *testing.T) {
 // TestHTMLChartThatPanics: a chart that cannot be drawn says so in its
 // figure; the charts drawn before it, and the page, stand.
 func TestHTMLChartThatPanics(t *testing.T) {
-	drawn := charts["head-of-line"](headOfLineRecord(t))[0]
+	drawn := chartsFor("head-of-line", headOfLineRecord(t))[0]
 	figs := drawFigures("x", func() []chart {
 		return []chart{drawn, {title: "broken", panels: []panel{{}}}} // a panel without a plot
 	})

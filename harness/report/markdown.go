@@ -175,8 +175,8 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 		w("| `%s` | %s | %s | %s | %s |", cell(c.Check.String()), cell(measured(c.Values)), checkMargin(c), cell(held), cell(c.Check.Why))
 	}
 	w("")
-	if fig, ok := figures[e.Name]; ok {
-		fig(b, r)
+	for _, v := range experiment.ViewsOf(e.Name) {
+		markdownView(b, r, v)
 	}
 	writeTrials(b, r)
 }
