@@ -202,13 +202,7 @@ func newSection(r experiment.Record) htmlSection {
 	}
 	s.Samples = drawFigures(s.Anchor+"-samples", func() []chart { return sampleCharts(r) })
 	for _, t := range r.Trials {
-		end := "running"
-		if !t.Exit.Running {
-			end = fmt.Sprintf("exited %d", t.Exit.ExitCode)
-		}
-		if t.Error != "" {
-			end = "trial failed: " + t.Error
-		}
+		end := specimenAtEnd(t)
 		last, _ := experiment.LastLine(t)
 		s.Trials = append(s.Trials, trialRow{Arm: t.Arm, Trial: t.Trial, Args: strings.Join(t.Args, " "),
 			Limits:   fmt.Sprintf("nofile %d, nproc %d, pids %d", t.Limits.NoFile, t.Limits.NProc, t.Limits.Pids),

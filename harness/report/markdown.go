@@ -250,13 +250,7 @@ func writeTrials(b *strings.Builder, r experiment.Record) {
 	w("| arm | trial | args | limits | connections | specimen at end | took | server's last log line |")
 	w("|---|---|---|---|---|---|---|---|")
 	for _, t := range r.Trials {
-		end := "running"
-		if !t.Exit.Running {
-			end = fmt.Sprintf("exited %d", t.Exit.ExitCode)
-		}
-		if t.Error != "" {
-			end = "trial failed: " + t.Error
-		}
+		end := specimenAtEnd(t)
 		last, _ := experiment.LastLine(t)
 		w("| %s | %d | `%s` | nofile %d, nproc %d, pids %d | %s | %s | %s | `%s` |", t.Arm, t.Trial,
 			strings.Join(t.Args, " "), t.Limits.NoFile, t.Limits.NProc, t.Limits.Pids, outcomes(experiment.Results(t)),

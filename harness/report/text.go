@@ -65,3 +65,15 @@ func sparkline(name string, ps []experiment.Point) string {
 	return fmt.Sprintf("%-10s %s  %g → %g (peak %g) over %v\n", name, b.String(), ps[0].Value, ps[len(ps)-1].Value,
 		hi, ps[len(ps)-1].At.Round(100*time.Millisecond))
 }
+
+// specimenAtEnd says how a trial's specimen ended, as the trials' tables
+// show it: still running, its exit status, or why the trial failed.
+func specimenAtEnd(t experiment.Trial) string {
+	switch {
+	case t.Error != "":
+		return "trial failed: " + t.Error
+	case !t.Exit.Running:
+		return fmt.Sprintf("exited %d", t.Exit.ExitCode)
+	}
+	return "running"
+}

@@ -214,10 +214,17 @@ var agentCaps = []string{"DAC_READ_SEARCH", "SYS_PTRACE"}
 // (CAP_SYS_PTRACE).
 func agentHost(hc *container.HostConfig) {
 	pids := int64(512)
-	hc.NetworkMode = "none"
+	lockDown(hc)
 	hc.Resources.Ulimits = []*container.Ulimit{{Name: "nofile", Soft: AgentNoFile, Hard: AgentNoFile}}
 	hc.Resources.PidsLimit = &pids
 	hc.Resources.Memory = 512 << 20
+}
+
+// lockDown gives a container of the lab's binary (an agent, lab ps's
+// watcher) what it needs and nothing more: no network but loopback, a
+// read-only root, every capability dropped but agentCaps, no setuid gain.
+func lockDown(hc *container.HostConfig) {
+	hc.NetworkMode = "none"
 	hc.ReadonlyRootfs = true
 	hc.CapDrop = []string{"ALL"}
 	hc.CapAdd = agentCaps

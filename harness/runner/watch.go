@@ -124,13 +124,9 @@ func Watch(ctx context.Context, id string, every time.Duration, fn func(agent.Sn
 func psHost(id string) *container.HostConfig {
 	pids := int64(16)
 	hc := &container.HostConfig{}
+	lockDown(hc)
 	hc.PidMode = container.PidMode("container:" + id)
-	hc.NetworkMode = "none"
 	hc.Resources.PidsLimit = &pids
 	hc.Resources.Memory = 64 << 20
-	hc.ReadonlyRootfs = true
-	hc.CapDrop = []string{"ALL"}
-	hc.CapAdd = agentCaps
-	hc.SecurityOpt = []string{"no-new-privileges"}
 	return hc
 }
