@@ -14,6 +14,7 @@ import (
 
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
+	"github.com/serverlab/serverlab/harness/protocol"
 )
 
 // composeService is the label Compose (v1 and v2) puts on a service's
@@ -65,9 +66,9 @@ func Watch(ctx context.Context, id string, every time.Duration, fn func(agent.Sn
 		return err
 	}
 	defer cli.Close()
-	cmd := []string{"probe", "--json"}
+	cmd := []string{protocol.CommandProbe, "--" + protocol.FlagJSON}
 	if every > 0 {
-		cmd = append(cmd, "--every", every.String())
+		cmd = append(cmd, "--"+protocol.FlagEvery, every.String())
 	}
 	// The creation does not heed ctx (see start): a Ctrl-C now would leave
 	// a probe no one removes.
