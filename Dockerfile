@@ -32,7 +32,9 @@ ARG BUILDPLATFORM
 # and the stages stand in the order of what they need: C, Python, then Go,
 # so that a Python image never waits for Go. The specimens default to port
 # 8888, and the harness and compose.yaml name the user and the command,
-# so the scratch images say only who runs them and what.
+# so the scratch images say only who runs them and what. Every image the
+# lab makes is labelled org.serverlab.lab=true here, by its stage (gunicorn
+# inherits wsgi's): a label the build adds is one more commit per image.
 
 # C specimens: static, so that they run on scratch. For another architecture
 # the cross compiler and a static libc for it come from Debian
@@ -61,31 +63,37 @@ RUN native="$(dpkg --print-architecture)"; arch="${TARGETARCH:-$native}"; cc=gcc
     make -C /src/servers/c OUT=/out CC="$cc" all
 
 FROM scratch AS iterative
+LABEL org.serverlab.lab=true
 COPY --from=build-c /out/iterative /iterative
 USER 10001:10001
 ENTRYPOINT ["/iterative"]
 
 FROM scratch AS forking
+LABEL org.serverlab.lab=true
 COPY --from=build-c /out/forking /forking
 USER 10001:10001
 ENTRYPOINT ["/forking"]
 
 FROM scratch AS select
+LABEL org.serverlab.lab=true
 COPY --from=build-c /out/select /select
 USER 10001:10001
 ENTRYPOINT ["/select"]
 
 FROM scratch AS epoll
+LABEL org.serverlab.lab=true
 COPY --from=build-c /out/epoll /epoll
 USER 10001:10001
 ENTRYPOINT ["/epoll"]
 
 FROM scratch AS prefork
+LABEL org.serverlab.lab=true
 COPY --from=build-c /out/prefork /prefork
 USER 10001:10001
 ENTRYPOINT ["/prefork"]
 
 FROM scratch AS threads
+LABEL org.serverlab.lab=true
 COPY --from=build-c /out/threads /threads
 USER 10001:10001
 ENTRYPOINT ["/threads"]
@@ -102,6 +110,7 @@ ENTRYPOINT ["/threads"]
 # root filesystem is read-only at run time. The script's folder, /srv, is
 # the first entry of sys.path, so apps.flaskapp imports from /srv/apps.
 FROM ${PYTHON_IMAGE} AS wsgi
+LABEL org.serverlab.lab=true
 COPY servers/python/ /srv/
 RUN (python3 -c "import flask, pyramid, django, gunicorn" 2>/dev/null \
      || PIP_ROOT_USER_ACTION=ignore pip install --no-cache-dir --disable-pip-version-check \
@@ -116,22 +125,34 @@ FROM wsgi AS gunicorn
 ENTRYPOINT ["python3", "-B", "/srv/gunicornlab.py"]
 
 # Go: the lab (CLI, harness and agent in one static binary) and the
-# goroutines specimen. ARG TARGETARCH is declared after the COPYs, so
-# that BuildKit shares them between target platforms.
-FROM --platform=${BUILDPLATFORM:-linux} ${BUILDER} AS build-go
+# goroutines specimen. Their sources are gathered first in a scratch stage,
+# whose instructions commit in a second, and reach the builder in one COPY:
+# three COPYs there cost a commit of the builder's whole tree each. The
+# module and build caches live and die in the RUN that builds, so that its
+# layer holds the two binaries and nothing else to commit. ARG TARGETARCH
+# is declared after the COPY, so that BuildKit shares it between target
+# platforms.
+FROM scratch AS src-go
 COPY go.mod go.sum /src/
 COPY harness/ /src/harness/
 COPY servers/go/ /src/servers/go/
+
+FROM --platform=${BUILDPLATFORM:-linux} ${BUILDER} AS build-go
+COPY --from=src-go /src/ /src/
 ARG TARGETARCH
-RUN cd /src && go mod download && CGO_ENABLED=0 GOARCH="${TARGETARCH:-$(go env GOARCH)}" \
-    go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/ ./harness/cmd/lab ./servers/go/goroutines
+RUN cd /src && export GOMODCACHE=/tmp/gomod GOCACHE=/tmp/gocache && go mod download \
+ && CGO_ENABLED=0 GOARCH="${TARGETARCH:-$(go env GOARCH)}" \
+    go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/ ./harness/cmd/lab ./servers/go/goroutines \
+ && go clean -cache -modcache
 
 FROM scratch AS goroutines
+LABEL org.serverlab.lab=true
 COPY --from=build-go /out/goroutines /goroutines
 USER 10001:10001
 ENTRYPOINT ["/goroutines"]
 
 FROM scratch AS lab
+LABEL org.serverlab.lab=true
 COPY --from=build-go /out/lab /lab
 USER 65532:65532
 ENTRYPOINT ["/lab"]

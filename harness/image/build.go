@@ -147,7 +147,6 @@ func buildTarget(ctx context.Context, cli *client.Client, o BuildOptions, exclud
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,
-		Labels:      map[string]string{runner.LabelLab: "true"},
 	})
 	if err != nil {
 		return err
