@@ -41,6 +41,13 @@ type Experiment struct {
 	// (processes, zombies, descriptors, cgroup CPU and memory); 0 means
 	// once a second.
 	SampleEvery time.Duration `json:"sample_every_ns,omitempty"`
+	// FreshNamespace starts every trial's specimen beside an agent, and so
+	// in network and PID namespaces, of its own. Otherwise one agent serves
+	// an experiment's trials in turn, its namespace emptied of processes
+	// between them (a container's start is most of a trial's set-up); the
+	// experiments whose trials open thousands of connections set it, so
+	// that no trial meets the TIME_WAIT sockets of the one before.
+	FreshNamespace bool `json:"fresh_namespace,omitempty"`
 }
 
 // Quote is the article's own words and numbers, and where they stand.

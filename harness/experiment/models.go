@@ -126,9 +126,10 @@ func idleConnections() Experiment {
 		bounds = append(bounds, hostBounds(a, limits, n+1)...)
 	}
 	return Experiment{
-		Name:  "idle-connections",
-		Views: []View{IdleView{Holding: holding, Idle: idle}},
-		Title: "C10K: ten thousand idle keep-alive connections",
+		Name:           "idle-connections",
+		FreshNamespace: true,
+		Views:          []View{IdleView{Holding: holding, Idle: idle}},
+		Title:          "C10K: ten thousand idle keep-alive connections",
 		Predicts: "with nofile 16384, pids 1024 and 256 MiB, 10 000 clients each get a reply and keep the connection open: " +
 			"epoll and goroutines hold all 10 000 in one process and still answer a new client; " +
 			"forking stops near the pids limit (fork fails with EAGAIN and the server dies), threads too (pthread_create fails with EAGAIN, logged, and the server goes on); " +

@@ -80,6 +80,10 @@ type Trial struct {
 	// exit and the logs, removing the containers. Elapsed less Overhead
 	// is the time spent measuring.
 	Overhead time.Duration `json:"overhead_ns,omitempty"`
+	// AgentServed is how many trials the agent this one ran beside had
+	// served before it (Experiment.FreshNamespace): 0 for an agent, and
+	// namespaces, of its own.
+	AgentServed int `json:"agent_served,omitempty"`
 	// Error is why the trial could not run; its observations are partial.
 	Error string `json:"error,omitempty"`
 }

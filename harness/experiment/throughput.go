@@ -61,9 +61,10 @@ const guaranteedConns = 16
 func throughput() Experiment {
 	const d = throughputLevel
 	e := Experiment{
-		Name:  "throughput",
-		Views: []View{ThroughputView{}},
-		Title: "Throughput: requests per second and their cost, against concurrency, per model",
+		Name:           "throughput",
+		FreshNamespace: true,
+		Views:          []View{ThroughputView{}},
+		Title:          "Throughput: requests per second and their cost, against concurrency, per model",
 		Predicts: "with the specimen on one core and the load generator on the other, at 1, 4, 16, 64 and 256 connections, keep-alive on and off: " +
 			"with keep-alive the event loops (select, epoll, goroutines) answer every request at every level, and forking and threads every request up to 16 connections; " +
 			"beyond that, how fast their accepting task reaches new connections among the busy ones is the scheduler's, measured and shown; " +
@@ -143,9 +144,10 @@ func latencyUnderLoad() Experiment {
 		{Kind: StepLoad, Label: "90%", Load: &LoadStep{Connections: conns, Duration: 1200 * time.Millisecond, Timeout: throughputTimeout, RateOf: capacity, Fraction: 0.9}},
 	}
 	e := Experiment{
-		Name:  "latency-under-load",
-		Views: []View{LatencyView{}},
-		Title: "Latency under load: percentiles at 50 % and 90 % of each model's capacity",
+		Name:           "latency-under-load",
+		FreshNamespace: true,
+		Views:          []View{LatencyView{}},
+		Title:          "Latency under load: percentiles at 50 % and 90 % of each model's capacity",
 		Predicts: "each model's capacity is measured first (16 connections, one per request, closed model); then requests come at constant intervals at 50 % " +
 			"and at 90 % of it (the open model, latency timed from each request's intended send time, as wrk2 does): at 50 % no request that reached the server is lost " +
 			"and its listen queue drops nothing; the tails at 50 % and 90 % are measured and shown, not predicted: one run's p99 moves with every pause " +

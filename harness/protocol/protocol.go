@@ -32,6 +32,7 @@ const (
 	CommandLoad    = "load"    // the load generator (load.Options' flags)
 	CommandHostile = "hostile" // the hostile-input corpus (corpus.Options' flags)
 	CommandHog     = "hog"     // the busy neighbour: --threads spinning --for so long
+	CommandSettle  = "settle"  // empty the namespace for the next specimen, waiting at most --for
 )
 
 // Ready is the line `lab agent` prints once it holds the namespaces: the
@@ -44,9 +45,12 @@ const (
 	FlagPort  = "port"  // probe: also list the TCP connections of this port
 	FlagComm  = "comm"  // sample: the specimen's process name
 	FlagEvery = "every" // sample: how often
-	FlagFor   = "for"   // sample and hog: for how long at most
+	FlagFor   = "for"   // sample, hog and settle: for how long at most
 	// FlagThreads is how many threads hog keeps busy.
 	FlagThreads = "threads"
+	// FlagStart has sample print one whole snapshot (probe --json's)
+	// before its first sample.
+	FlagStart = "start"
 	// FlagAround has load sample the specimen of this comm just before and
 	// just after the run, in the same exec.
 	FlagAround = "around"
@@ -143,14 +147,38 @@ func Hostile(ctx context.Context, ex Execer, idle time.Duration, fn func(corpus.
 
 // Sample runs the agent's sampler, which looks at the specimen (its
 // process name comm) every interval until bound has passed or ctx is done,
-// and calls fn with each sample as it comes.
-func Sample(ctx context.Context, ex Execer, comm string, every, bound time.Duration, fn func(agent.Sample)) error {
+// and calls fn with each sample as it comes. With start, the sampler first
+// takes one whole snapshot, as Probe does, and start gets it before the
+// first sample: a trial's start probe and its sampler in one exec, where
+// two cost a tenth of a second more at every trial.
+func Sample(ctx context.Context, ex Execer, comm string, every, bound time.Duration, start func(agent.Snapshot), fn func(agent.Sample)) error {
+	args := []string{CommandSample, "--" + FlagComm, comm, "--" + FlagEvery, every.String(), "--" + FlagFor, bound.String()}
+	first := start != nil
+	if first {
+		args = append(args, "--"+FlagStart)
+	}
 	return ex.Exec(ctx, func(b []byte) error {
+		if first {
+			first = false
+			var snap agent.Snapshot
+			if err := json.Unmarshal(b, &snap); err != nil {
+				return fmt.Errorf("start snapshot %q: %w", b, err)
+			}
+			start(snap)
+			return nil
+		}
 		var s agent.Sample
 		if err := json.Unmarshal(b, &s); err != nil {
 			return fmt.Errorf("sample %q: %w", b, err)
 		}
 		fn(s)
 		return nil
-	}, CommandSample, "--"+FlagComm, comm, "--"+FlagEvery, every.String(), "--"+FlagFor, bound.String())
+	}, args...)
+}
+
+// Settle has the agent empty its namespace for the next specimen (see
+// agent.Settle): every process but the agent is killed and gone when it
+// returns, or it fails once bound has passed.
+func Settle(ctx context.Context, ex Execer, bound time.Duration) error {
+	return ex.Exec(ctx, func([]byte) error { return nil }, CommandSettle, "--"+FlagFor, bound.String())
 }

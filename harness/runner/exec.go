@@ -11,6 +11,7 @@ import (
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/serverlab/serverlab/harness/protocol"
 )
@@ -25,7 +26,16 @@ const agentBinary = "/lab"
 // prints on stdout, as it comes: the agent streams JSON records this way.
 // A non-zero exit is an error carrying the agent's stderr.
 func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string) error {
-	if l.Agent == nil {
+	return agentExec{l.Agent}.Exec(ctx, line, args...)
+}
+
+// agentExec runs the protocol's command lines in an agent's container.
+type agentExec struct {
+	c *testcontainers.DockerContainer
+}
+
+func (a agentExec) Exec(ctx context.Context, line func([]byte) error, args ...string) error {
+	if a.c == nil {
 		return fmt.Errorf("exec %s: no agent", strings.Join(args, " "))
 	}
 	cli, err := DockerClient(ctx)
@@ -34,7 +44,7 @@ func (l *Lab) Exec(ctx context.Context, line func([]byte) error, args ...string)
 	}
 	defer cli.Close()
 	cmd := append([]string{agentBinary}, args...)
-	created, err := cli.ExecCreate(ctx, l.Agent.GetContainerID(), client.ExecCreateOptions{
+	created, err := cli.ExecCreate(ctx, a.c.GetContainerID(), client.ExecCreateOptions{
 		Cmd: cmd, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
@@ -97,7 +107,11 @@ func finished(ctx context.Context, cli *client.Client, id string) (client.ExecIn
 		select {
 		case <-ctx.Done():
 			return insp, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(execPoll):
 		}
 	}
 }
+
+// execPoll is how often finished asks again: the state follows the stream's
+// end within milliseconds, and every exec of a trial's set-up waits for it.
+const execPoll = 5 * time.Millisecond

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,11 @@ type Lab struct {
 	Args      []string // the specimen's command line
 	Agent     *testcontainers.DockerContainer
 	Container *testcontainers.DockerContainer // the specimen's
+	// AgentServed is how many specimens the agent served before this
+	// one: 0 for an agent started for this one (see Agents).
+	AgentServed int
+	// agents, when set, lent the agent and takes it back at Terminate.
+	agents *Agents
 }
 
 // Run starts the agent, then the specimen in its namespaces, and waits until
@@ -63,39 +69,23 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 	if err := l.Limits.Validate(); err != nil {
 		return l, fmt.Errorf("preset %s: %w", p.Name, err)
 	}
-	labels := func(role string) map[string]string {
-		return map[string]string{LabelLab: "true", LabelRun: o.RunID, LabelRole: role, LabelPreset: p.Name}
-	}
-	quiet := testcontainers.WithLogger(tclog.NewNoopLogger())
-	named := func(role string) testcontainers.CustomizeRequestOption {
-		if o.Name == "" {
-			return func(*testcontainers.GenericContainerRequest) error { return nil }
-		}
-		return testcontainers.WithName(containerName(o.Name + "-" + role))
-	}
 	if err := Present(ctx, catalogue.Image(catalogue.AgentTarget), spec.Image()); err != nil {
 		return l, err
 	}
 
-	l.Agent, err = start(ctx, catalogue.Image(catalogue.AgentTarget), quiet,
-		testcontainers.WithCmd(protocol.CommandAgent),
-		named("agent"),
-		testcontainers.WithLabels(labels("agent")),
-		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = "0:0" }),
-		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
-			agentHost(hc)
-			hc.Resources.CpusetCpus = o.AgentCPUs
-		}),
-		testcontainers.WithWaitStrategy(wait.ForLog(protocol.Ready).WithStartupTimeout(o.StartTimeout).WithPollInterval(logPoll)),
-	)
+	if l.agents = o.Agents; l.agents == nil {
+		l.Agent, err = startAgent(ctx, o, p.Name)
+	} else if l.Agent, l.AgentServed = l.agents.take(o.AgentCPUs); l.Agent == nil {
+		l.Agent, err = l.agents.start(ctx, o)
+	}
 	if err != nil {
 		return l, fmt.Errorf("start agent for %s: %w", p.Name, explain(err))
 	}
 	ns := "container:" + l.Agent.GetContainerID()
 	l.Container, err = start(ctx, spec.Image(), quiet,
 		testcontainers.WithCmd(l.Args...),
-		named("specimen"),
-		testcontainers.WithLabels(labels("specimen")),
+		named(o.Name, "specimen"),
+		testcontainers.WithLabels(labels(o.RunID, "specimen", p.Name)),
 		testcontainers.WithConfigModifier(func(c *container.Config) {
 			c.User = fmt.Sprintf("%d:%d", l.Limits.UID, l.Limits.UID)
 		}),
@@ -111,6 +101,44 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		return l, fmt.Errorf("start %s: %w", p.Name, explain(err))
 	}
 	return l, nil
+}
+
+// quiet keeps testcontainers' log lines out of the lab's output.
+var quiet = testcontainers.WithLogger(tclog.NewNoopLogger())
+
+// labels are a container's labels: the lab's, its run, its role and, for
+// a specimen and the agent started for it alone, the preset.
+func labels(runID, role, preset string) map[string]string {
+	l := map[string]string{LabelLab: "true", LabelRun: runID, LabelRole: role}
+	if preset != "" {
+		l[LabelPreset] = preset
+	}
+	return l
+}
+
+// named names a container name-role; no name lets the engine pick one.
+func named(name, role string) testcontainers.CustomizeRequestOption {
+	if name == "" {
+		return func(*testcontainers.GenericContainerRequest) error { return nil }
+	}
+	return testcontainers.WithName(containerName(name + "-" + role))
+}
+
+// startAgent starts an agent for o's specimen (preset names it in its
+// labels; empty for an agent of a pool, which serves many) and waits until
+// it holds the namespaces.
+func startAgent(ctx context.Context, o Options, preset string) (*testcontainers.DockerContainer, error) {
+	return start(ctx, catalogue.Image(catalogue.AgentTarget), quiet,
+		testcontainers.WithCmd(protocol.CommandAgent),
+		named(o.Name, "agent"),
+		testcontainers.WithLabels(labels(o.RunID, "agent", preset)),
+		testcontainers.WithConfigModifier(func(c *container.Config) { c.User = "0:0" }),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			agentHost(hc)
+			hc.Resources.CpusetCpus = o.AgentCPUs
+		}),
+		testcontainers.WithWaitStrategy(wait.ForLog(protocol.Ready).WithStartupTimeout(o.StartTimeout).WithPollInterval(logPoll)),
+	)
 }
 
 // logPoll is how often a start reads the container's log for the line it
@@ -208,13 +236,14 @@ func specimenHost(hc *container.HostConfig, l catalogue.Limits) {
 var agentCaps = []string{"DAC_READ_SEARCH", "SYS_PTRACE"}
 
 // agentHost gives the agent loopback only (nothing it runs can reach past
-// this machine), and the two capabilities it needs to count another UID's
-// descriptors: /proc/<pid>/fd is a directory only its owner may search
-// (CAP_DAC_READ_SEARCH), and the kernel lets only a tracer-to-be read it
-// (CAP_SYS_PTRACE).
+// this machine), the two capabilities it needs to count another UID's
+// descriptors (agentCaps), and CAP_KILL: between two trials it ends the
+// specimen, whose processes run under another UID (agent.Settle), which
+// no container stop has to wait for then.
 func agentHost(hc *container.HostConfig) {
 	pids := int64(512)
 	lockDown(hc)
+	hc.CapAdd = append(slices.Clone(agentCaps), "KILL")
 	hc.Resources.Ulimits = []*container.Ulimit{{Name: "nofile", Soft: AgentNoFile, Hard: AgentNoFile}}
 	hc.Resources.PidsLimit = &pids
 	hc.Resources.Memory = 512 << 20
@@ -269,11 +298,19 @@ func (l *Lab) State(ctx context.Context) (experiment.Exit, error) {
 // Terminate kills and removes the specimen and the agent, both at once. It
 // is safe on a partial Lab. Nothing is left to see by then (a trial reads
 // the exit state and the logs first), so neither gets a grace period: a
-// SIGTERM first only waited, up to the stop timeout, for servers that
-// drain their clients (gunicorn's graceful shutdown waits for its
-// workers). Killing the agent, PID 1 of the namespace the specimen runs in,
-// kills the specimen's processes too, so the order does not matter.
+// SIGTERM first only waited, up to the stop timeout, for servers that drain
+// their clients (gunicorn's graceful shutdown waits for its workers).
+// Killing the agent, PID 1 of the namespace the specimen runs in, kills the
+// specimen's processes too, so the order does not matter.
+//
+// An agent lent by a pool (WithAgents) goes back to it instead: the agent
+// ends the specimen as it empties its namespace, and the specimen's
+// container is left to the pool to remove while the next trial starts (see
+// Agents.Quiet).
 func (l *Lab) Terminate(ctx context.Context) error {
+	if l.agents != nil {
+		return l.giveBack(ctx)
+	}
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
@@ -284,7 +321,7 @@ func (l *Lab) Terminate(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.Terminate(ctx, testcontainers.StopTimeout(0)); err != nil {
+			if err := remove(ctx, c); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -293,6 +330,27 @@ func (l *Lab) Terminate(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// giveBack ends a specimen that ran beside a pool's agent: the agent goes
+// back to the pool, which empties its namespace (the specimen's processes
+// with the rest: agent.Settle) and keeps it, and the specimen's container,
+// stopped by then, is left to the pool to remove. After it, the Lab holds
+// neither: a second call does nothing.
+func (l *Lab) giveBack(ctx context.Context) error {
+	if l.Agent != nil {
+		l.agents.give(ctx, l.Agent, l.Container != nil)
+	}
+	if l.Container != nil {
+		l.agents.removeLater(l.Container)
+	}
+	l.Agent, l.Container = nil, nil
+	return nil
+}
+
+// remove kills and removes c, with no grace period.
+func remove(ctx context.Context, c *testcontainers.DockerContainer) error {
+	return c.Terminate(ctx, testcontainers.StopTimeout(0))
 }
 
 // Present fails with what to do when an image is missing: testcontainers

@@ -30,6 +30,10 @@ type Options struct {
 	// specimen's core; empty leaves the scheduler free.
 	SpecimenCPUs, AgentCPUs string
 	StartTimeout            time.Duration
+	// Agents, when set, lends the agent (one pinned to AgentCPUs) and
+	// takes it back at Terminate, rather than starting one for this
+	// specimen alone.
+	Agents *Agents
 }
 
 // Option changes Options.
@@ -58,6 +62,9 @@ func WithName(name string) Option { return func(o *Options) { o.Name = name } }
 func WithCPUs(specimen, agent string) Option {
 	return func(o *Options) { o.SpecimenCPUs, o.AgentCPUs = specimen, agent }
 }
+
+// WithAgents has the specimen run beside an agent of the pool a.
+func WithAgents(a *Agents) Option { return func(o *Options) { o.Agents = a } }
 
 // WithStartTimeout bounds the wait for the specimen to listen.
 func WithStartTimeout(d time.Duration) Option { return func(o *Options) { o.StartTimeout = d } }

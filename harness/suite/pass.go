@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/serverlab/serverlab/harness/experiment"
 	"github.com/serverlab/serverlab/harness/report"
@@ -37,6 +38,9 @@ type Pass struct {
 	Observer Observer
 }
 
+// agentsClose bounds the removal of a pass's agents at its end.
+const agentsClose = 30 * time.Second
+
 // Run runs every experiment of p once into out, writing each record as it
 // ends, then REPORT.md and index.html. It returns the records and the
 // experiments that could not run. An interrupt stops it after the
@@ -55,6 +59,16 @@ func (p Pass) Run(ctx context.Context, out string) ([]experiment.Record, []strin
 	obs := p.observer()
 	opts := p.Options
 	opts.Progress = obs.Progress
+	if opts.Agents == nil {
+		// One pool of agents for the whole pass: an experiment's first
+		// trial need not start one.
+		opts.Agents = trial.NewAgents(opts.RunID)
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), agentsClose)
+			defer cancel()
+			_ = opts.Agents.Close(cctx)
+		}()
+	}
 	var recs []experiment.Record
 	var failed []string
 	for i, e := range p.Experiments {

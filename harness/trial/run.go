@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/runner"
 )
 
 // Options change how an experiment runs, not what it predicts.
@@ -24,7 +25,15 @@ type Options struct {
 	Presets []string
 	// Progress hears of every trial as it starts and ends.
 	Progress func(Progress)
+	// Agents lends the agents the trials run beside, but those of an
+	// experiment with FreshNamespace; nil makes a pool for this
+	// experiment alone. A run's experiments share one (NewAgents).
+	Agents *runner.Agents
 }
+
+// NewAgents makes the pool of agents that a run's trials borrow in turn
+// (Options.Agents); its Close removes them.
+func NewAgents(runID string) *runner.Agents { return runner.NewAgents(runID, runID) }
 
 // Progress is one trial's news.
 type Progress struct {
@@ -80,6 +89,19 @@ func Run(ctx context.Context, e experiment.Experiment, env experiment.Environmen
 			o.Progress(p)
 		}
 	}
+	// One pool of agents serves the trials in turn, unless each trial
+	// needs namespaces of its own.
+	agents := o.Agents
+	if e.FreshNamespace {
+		agents = nil
+	} else if agents == nil {
+		agents = runner.NewAgents(o.RunID, o.RunID+"-"+e.Name)
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+			defer cancel()
+			_ = agents.Close(cctx)
+		}()
+	}
 	slots := make(chan struct{}, max(e.Parallel, 1))
 	var wg sync.WaitGroup
 	for i, j := range jobs {
@@ -97,7 +119,7 @@ func Run(ctx context.Context, e experiment.Experiment, env experiment.Environmen
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			t := runTrial(ctx, e, j.arm, j.n, o.RunID)
+			t := runTrial(ctx, e, j.arm, j.n, o.RunID, agents)
 			mu.Lock()
 			defer mu.Unlock()
 			trials[i], ran[i] = t, true

@@ -46,6 +46,10 @@ type trial struct {
 	mu  sync.Mutex // guards rec's Steps and Samples, which goroutines add to
 	rec *experiment.Trial
 
+	// quiet, when set, waits until no container of an earlier trial is
+	// being removed: begin calls it before the steps measure anything.
+	quiet func()
+
 	stopSampler func()         // ends the current sampler and waits for it
 	background  sync.WaitGroup // background steps
 	bgErrs      []error        // their errors, under mu
@@ -55,7 +59,9 @@ type trial struct {
 // containers are gone and the sampler has stopped, so it is handed out from
 // the deferred teardown: a value returned before would miss what that adds
 // (the elapsed time of every record stayed 0 that way).
-func runTrial(ctx context.Context, e experiment.Experiment, arm experiment.Arm, n int, runID string) (out experiment.Trial) {
+// Its specimen runs beside an agent of agents, or one of its own when
+// agents is nil.
+func runTrial(ctx context.Context, e experiment.Experiment, arm experiment.Arm, n int, runID string, agents *runner.Agents) (out experiment.Trial) {
 	rec := experiment.Trial{Arm: arm.Name, Trial: n, Preset: arm.Preset}
 	p, err := catalogue.LookupPreset(arm.Preset)
 	if err != nil {
@@ -76,6 +82,13 @@ func runTrial(ctx context.Context, e experiment.Experiment, arm experiment.Arm, 
 		out = rec
 	}()
 	tr.opts = []runner.Option{runner.WithRunID(runID), runner.WithName(tr.name)}
+	if agents != nil {
+		tr.opts = append(tr.opts, runner.WithAgents(agents))
+		// Parallel trials are not about timing: they need not wait.
+		if e.Parallel <= 1 {
+			tr.quiet = agents.Quiet
+		}
+	}
 	if arm.Args != nil {
 		tr.opts = append(tr.opts, runner.WithArgs(arm.Args...))
 	}
@@ -139,37 +152,55 @@ func (tr *trial) begin(ctx context.Context) error {
 	tr.lab = lab
 	if lab != nil {
 		tr.rec.Args, tr.rec.Wire, tr.rec.Limits, tr.rec.Comm = lab.Args, lab.Wire, lab.Limits, lab.Specimen.Comm
+		if len(tr.rec.Previous) == 0 {
+			tr.rec.AgentServed = lab.AgentServed
+		}
 	}
 	if err != nil {
 		return err
 	}
-	snap, err := protocol.Probe(ctx, lab, false)
+	snap, err := tr.sample(ctx)
 	if err != nil {
 		return fmt.Errorf("start probe: %w", err)
 	}
 	tr.rec.Start = &snap
-	tr.sample(ctx)
+	if tr.quiet != nil {
+		tr.quiet()
+	}
 	return nil
 }
 
 // sample runs the agent's sampler until stopSampler is called.
-func (tr *trial) sample(ctx context.Context) {
+func (tr *trial) sample(ctx context.Context) (agent.Snapshot, error) {
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
+	started := make(chan agent.Snapshot, 1)
+	var err error // the sampler's, read once done is closed
 	lab := tr.lab
 	go func() {
 		defer close(done)
 		// The sampler ends with its context or its container; what it
 		// saw until then is all a trial needs.
-		_ = protocol.Sample(sctx, lab, lab.Specimen.Comm, tr.every, sampleBound, func(s agent.Sample) {
-			tr.mu.Lock()
-			tr.rec.Samples = append(tr.rec.Samples, s)
-			tr.mu.Unlock()
-		})
+		err = protocol.Sample(sctx, lab, lab.Specimen.Comm, tr.every, sampleBound,
+			func(s agent.Snapshot) { started <- s },
+			func(s agent.Sample) {
+				tr.mu.Lock()
+				tr.rec.Samples = append(tr.rec.Samples, s)
+				tr.mu.Unlock()
+			})
 	}()
 	tr.stopSampler = func() {
 		cancel()
 		<-done
+	}
+	select {
+	case snap := <-started:
+		return snap, nil
+	case <-done:
+		if err == nil {
+			err = errors.New("the sampler ended before its first snapshot")
+		}
+		return agent.Snapshot{}, err
 	}
 }
 

@@ -13,15 +13,30 @@ import (
 )
 
 func runAgent(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flags("agent")
+	fs := flags(protocol.CommandAgent)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	return agent.Serve(ctx, func() { fmt.Fprintln(stdout, protocol.Ready) })
 }
 
+func runSettle(ctx context.Context, args []string, _ io.Writer) error {
+	fs := flags(protocol.CommandSettle)
+	root := fs.String("proc", "/proc", "where procfs is mounted")
+	bound := fs.Duration(protocol.FlagFor, 5*time.Second, "fail if processes are left after this long")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *bound <= 0 {
+		return fmt.Errorf("settle needs a positive --for")
+	}
+	ctx, cancel := context.WithTimeout(ctx, *bound)
+	defer cancel()
+	return agent.Settle(ctx, *root)
+}
+
 func runHog(ctx context.Context, args []string, _ io.Writer) error {
-	fs := flags("hog")
+	fs := flags(protocol.CommandHog)
 	threads := fs.Int(protocol.FlagThreads, 1, "threads to keep busy")
 	bound := fs.Duration(protocol.FlagFor, time.Hour, "stop after this long")
 	if err := parseFlags(fs, args); err != nil {
@@ -35,7 +50,7 @@ func runHog(ctx context.Context, args []string, _ io.Writer) error {
 }
 
 func runProbe(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flags("probe")
+	fs := flags(protocol.CommandProbe)
 	root := fs.String("proc", "/proc", "where procfs is mounted")
 	port := fs.Int(protocol.FlagPort, 0, "also list the TCP connections to or from this port (0: none)")
 	asJSON := fs.Bool(protocol.FlagJSON, false, "print JSON, one snapshot per line")
@@ -78,11 +93,12 @@ func runProbe(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func runSample(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flags("sample")
+	fs := flags(protocol.CommandSample)
 	root := fs.String("proc", "/proc", "where procfs is mounted")
 	comm := fs.String(protocol.FlagComm, "", "the specimen's process name (required)")
 	every := fs.Duration(protocol.FlagEvery, agent.DefaultSampleEvery, "how often to sample")
 	bound := fs.Duration(protocol.FlagFor, 10*time.Minute, "stop after this long")
+	start := fs.Bool(protocol.FlagStart, false, "first print one whole snapshot, as probe --json does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -90,6 +106,15 @@ func runSample(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("sample needs --comm, and a positive --every and --for (catalogue names: %s)", specimenComms())
 	}
 	enc := json.NewEncoder(stdout)
+	if *start {
+		s, err := agent.Read(*root, 0)
+		if err != nil {
+			return err
+		}
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	}
 	return agent.Watch(ctx, *root, *comm, *every, *bound, func(s agent.Sample) error { return enc.Encode(s) })
 }
 

@@ -35,6 +35,7 @@ var commands = map[string]command{
 	protocol.CommandSample:  {"sample a specimen's processes and cgroup over time (inside its agent)", runSample},
 	"ps":                    {"a playground service's processes as ps shows them, zombies marked Z", runPs},
 	protocol.CommandAgent:   {"run as a specimen's agent (inside its container)", runAgent},
+	protocol.CommandSettle:  {"empty an agent's namespace for its next specimen (inside its container)", runSettle},
 	protocol.CommandHog:     {"keep CPUs busy: the busy neighbour of lab run --neighbour (inside its container)", runHog},
 	"cleanup":               {"remove every container the lab labelled", runCleanup},
 	"compose":               {"print compose.yaml, generated from the catalogue", runCompose},

@@ -22,8 +22,8 @@ import (
 )
 
 // agentCaps are the capabilities the agent needs, and all it has (README:
-// "The agent runs as root with two capabilities").
-var agentCaps = []string{"CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE"}
+// "The agent runs as root with three capabilities").
+var agentCaps = []string{"CAP_DAC_READ_SEARCH", "CAP_KILL", "CAP_SYS_PTRACE"}
 
 // hardened lists where a specimen's container departs from the lab's least
 // privilege: a non-root user, a read-only root, every capability dropped
@@ -129,7 +129,7 @@ func capNames(p agent.Process) []string {
 	if _, err := fmt.Sscanf(p.CapEff, "%x", &mask); err != nil {
 		return []string{"unreadable " + p.CapEff}
 	}
-	names := map[int]string{1: "CAP_DAC_OVERRIDE", 2: "CAP_DAC_READ_SEARCH", 19: "CAP_SYS_PTRACE", 21: "CAP_SYS_ADMIN"}
+	names := map[int]string{1: "CAP_DAC_OVERRIDE", 2: "CAP_DAC_READ_SEARCH", 5: "CAP_KILL", 19: "CAP_SYS_PTRACE", 21: "CAP_SYS_ADMIN"}
 	var out []string
 	for bit := 0; bit < 64; bit++ {
 		if mask&(1<<bit) == 0 {
