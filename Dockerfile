@@ -17,7 +17,7 @@
 # there, and `--build-arg TARGETARCH=arm64` alone gives arm64 binaries in
 # images that say amd64. `lab build --arch arm64` does the latter, then
 # corrects the architecture in each scratch image's config once it has read
-# the ELF header of its binary (harness/runner/arch.go).
+# the ELF header of its binary (harness/image/arch.go).
 ARG BUILDER=golang:1.26-bookworm
 ARG PYTHON_IMAGE=python:3.11-slim
 # No defaults here: BuildKit treats a declared default as the user's value
@@ -25,16 +25,53 @@ ARG PYTHON_IMAGE=python:3.11-slim
 ARG BUILDPLATFORM
 
 # Every instruction of the classic builder commits a layer, which costs
-# seconds on some storage drivers (8-15 s each over fuse-overlayfs here,
-# more the larger the layers under it), and it walks every stage that comes
-# before its target in this file. So each stage keeps to few instructions,
-# the Go stage's module download and build run in one RUN after its COPYs,
-# and the stages stand in the order of what they need: C, Python, then Go,
-# so that a Python image never waits for Go. The specimens default to port
-# 8888, and the harness and compose.yaml name the user and the command,
-# so the scratch images say only who runs them and what. Every image the
-# lab makes is labelled org.serverlab.lab=true here, by its stage (gunicorn
-# inherits wsgi's): a label the build adds is one more commit per image.
+# seconds on some storage drivers (7-11 s each over fuse-overlayfs here:
+# it walks the image's whole tree), and it builds every stage that comes
+# before its target in this file, needed or not. So each stage keeps to few
+# instructions, and the lab builds each target from this file cut down to
+# the stages it needs (harness/image/stages.go: the same layers, so the
+# same cache), the targets that share no stage at once: Go, C and Python
+# side by side. The Go stages stand first, so that compose's build of the
+# lab service, a classic build of this whole file, walks only them. The
+# specimens default to port 8888, and the harness and compose.yaml name the
+# user and the command, so the scratch images say only who runs them and
+# what. Every image the lab makes is labelled org.serverlab.lab=true here,
+# by its stage (gunicorn inherits wsgi's): a label the build adds is one
+# more commit per image.
+
+# Go: the lab (CLI, harness and agent in one static binary) and the
+# goroutines specimen. Their sources are gathered first in a scratch stage,
+# whose instructions commit in a second, and reach the builder in one COPY:
+# three COPYs there cost a commit of the builder's whole tree each. The
+# module and build caches live and die in the RUN that builds, so that its
+# layer holds the two binaries and nothing else to commit. ARG TARGETARCH
+# is declared after the COPY, so that BuildKit shares it between target
+# platforms.
+FROM scratch AS src-go
+COPY go.mod go.sum /src/
+COPY harness/ /src/harness/
+COPY servers/go/ /src/servers/go/
+
+FROM --platform=${BUILDPLATFORM:-linux} ${BUILDER} AS build-go
+COPY --from=src-go /src/ /src/
+ARG TARGETARCH
+RUN cd /src && export GOMODCACHE=/tmp/gomod GOCACHE=/tmp/gocache && go mod download \
+ && CGO_ENABLED=0 GOARCH="${TARGETARCH:-$(go env GOARCH)}" \
+    go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/ ./harness/cmd/lab ./servers/go/goroutines \
+ && go clean -cache -modcache
+
+FROM scratch AS goroutines
+LABEL org.serverlab.lab=true
+COPY --from=build-go /out/goroutines /goroutines
+USER 10001:10001
+ENTRYPOINT ["/goroutines"]
+
+FROM scratch AS lab
+LABEL org.serverlab.lab=true
+COPY --from=build-go /out/lab /lab
+USER 65532:65532
+ENTRYPOINT ["/lab"]
+CMD ["list"]
 
 # C specimens: static, so that they run on scratch. For another architecture
 # the cross compiler and a static libc for it come from Debian
@@ -123,37 +160,3 @@ ENTRYPOINT ["python3", "-B", "/srv/wsgiserver.py"]
 # WSGI server is measured against.
 FROM wsgi AS gunicorn
 ENTRYPOINT ["python3", "-B", "/srv/gunicornlab.py"]
-
-# Go: the lab (CLI, harness and agent in one static binary) and the
-# goroutines specimen. Their sources are gathered first in a scratch stage,
-# whose instructions commit in a second, and reach the builder in one COPY:
-# three COPYs there cost a commit of the builder's whole tree each. The
-# module and build caches live and die in the RUN that builds, so that its
-# layer holds the two binaries and nothing else to commit. ARG TARGETARCH
-# is declared after the COPY, so that BuildKit shares it between target
-# platforms.
-FROM scratch AS src-go
-COPY go.mod go.sum /src/
-COPY harness/ /src/harness/
-COPY servers/go/ /src/servers/go/
-
-FROM --platform=${BUILDPLATFORM:-linux} ${BUILDER} AS build-go
-COPY --from=src-go /src/ /src/
-ARG TARGETARCH
-RUN cd /src && export GOMODCACHE=/tmp/gomod GOCACHE=/tmp/gocache && go mod download \
- && CGO_ENABLED=0 GOARCH="${TARGETARCH:-$(go env GOARCH)}" \
-    go build -buildvcs=false -trimpath -ldflags="-s -w" -o /out/ ./harness/cmd/lab ./servers/go/goroutines \
- && go clean -cache -modcache
-
-FROM scratch AS goroutines
-LABEL org.serverlab.lab=true
-COPY --from=build-go /out/goroutines /goroutines
-USER 10001:10001
-ENTRYPOINT ["/goroutines"]
-
-FROM scratch AS lab
-LABEL org.serverlab.lab=true
-COPY --from=build-go /out/lab /lab
-USER 65532:65532
-ENTRYPOINT ["/lab"]
-CMD ["list"]

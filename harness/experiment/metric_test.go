@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"github.com/serverlab/serverlab/harness/corpus"
 	"testing"
 	"time"
 
@@ -202,7 +203,7 @@ func TestMetrics(t *testing.T) {
 		{"wsgi_failures", "x", forking, noValue},
 		// The hostile corpus: cases, answers not allowed, and crashes (a case
 		// after which the specimen did not answer, and its death at the end).
-		{"hostile_cases", "", forking.hostile(), 33},
+		{"hostile_cases", "", forking.hostile(), float64(len(corpus.Cases()))},
 		{"hostile_cases", "", forking, noValue},
 		{"hostile_violations", "", forking.hostile(), 0},
 		{"hostile_violations", "", forking, noValue},

@@ -4,12 +4,12 @@ import (
 	"github.com/serverlab/serverlab/harness/corpus"
 )
 
-// hostile adds a corpus step whose 33 cases were all answered as allowed,
-// the specimen alive after each.
+// hostile adds a corpus step whose cases, every one of the corpus, were
+// all answered as allowed, the specimen alive after each.
 func (f fakeTrial) hostile() fakeTrial {
 	var rs []corpus.Result
-	for i := 0; i < 33; i++ {
-		rs = append(rs, corpus.Result{Case: "case", Statuses: []int{400}, Observation: corpus.Observation{Closed: true, Alive: true}})
+	for _, c := range corpus.Cases() {
+		rs = append(rs, corpus.Result{Case: c.Name, Statuses: []int{400}, Observation: corpus.Observation{Closed: true, Alive: true}})
 	}
 	f.Steps = append(f.Steps[:len(f.Steps):len(f.Steps)], Observation{Label: "corpus", Kind: StepHostile, Hostile: rs})
 	return f

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/moby/go-archive"
 	"github.com/moby/moby/api/types/build"
@@ -103,21 +104,106 @@ func Build(ctx context.Context, o BuildOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, target := range o.Targets {
-		tag := ImageFor(target, o.Arch)
-		if err := buildTarget(ctx, cli.Client, o, excludes, target, tag); err != nil {
-			if foreign && strings.Contains(err.Error(), "exec format error") {
-				err = fmt.Errorf("%w (running %s code here needs emulation: qemu-user-static and binfmt_misc, as scripts/arm64-check.sh sets up)", err, o.Arch)
+	src, err := os.ReadFile(filepath.Join(o.Dir, "Dockerfile"))
+	if err != nil {
+		return err
+	}
+	d, err := parseStages(src)
+	if err != nil {
+		return err
+	}
+	chains, err := d.chains(o.Targets)
+	if err != nil {
+		return err
+	}
+	// The chains share no stage: they are built at once, each target of a
+	// chain after the one before, its log lines marked with its target
+	// when there is more than one chain.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var mu sync.Mutex // serializes the chains' writes to o.Log
+	var wg sync.WaitGroup
+	errs := make([]error, len(chains))
+	for c, chain := range chains {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, target := range chain {
+				log := o.Log
+				if len(chains) > 1 {
+					log = &marked{mark: "[" + target + "] ", mu: &mu, w: o.Log}
+				}
+				err := buildOne(ctx, cli.Client, o, d, excludes, target, log, foreign)
+				if lw, ok := log.(*marked); ok {
+					lw.flush()
+				}
+				if err != nil {
+					errs[c] = err
+					cancel(err)
+					return
+				}
 			}
-			return fmt.Errorf("build %s: %w", target, explainBuild(err, o))
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err // the first chain's failure, not the others' cancelling
+	}
+	return errors.Join(errs...)
+}
+
+// buildOne builds target from the Dockerfile cut down to its stages, and
+// for another architecture makes its image say so.
+func buildOne(ctx context.Context, cli *client.Client, o BuildOptions, d dockerfile, excludes []string, target string, log io.Writer, foreign bool) error {
+	tag := ImageFor(target, o.Arch)
+	dockerfile, err := d.prune(target)
+	if err != nil {
+		return err
+	}
+	if err := buildTarget(ctx, cli, o, excludes, dockerfile, target, tag, log); err != nil {
+		if foreign && strings.Contains(err.Error(), "exec format error") {
+			err = fmt.Errorf("%w (running %s code here needs emulation: qemu-user-static and binfmt_misc, as scripts/arm64-check.sh sets up)", err, o.Arch)
 		}
-		if o.Arch != "" {
-			if err := settleArch(ctx, cli.Client, tag, o.Arch); err != nil {
-				return fmt.Errorf("build %s: %w", target, err)
-			}
+		return fmt.Errorf("build %s: %w", target, explainBuild(err, o))
+	}
+	if o.Arch != "" {
+		if err := settleArch(ctx, cli, tag, o.Arch); err != nil {
+			return fmt.Errorf("build %s: %w", target, err)
 		}
 	}
 	return nil
+}
+
+// marked writes each whole line to w with mark before it, under mu.
+type marked struct {
+	mark    string
+	mu      *sync.Mutex
+	w       io.Writer
+	pending []byte
+}
+
+func (m *marked) Write(p []byte) (int, error) {
+	m.pending = append(m.pending, p...)
+	for {
+		i := bytes.IndexByte(m.pending, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		m.mu.Lock()
+		_, err := fmt.Fprintf(m.w, "%s%s", m.mark, m.pending[:i+1])
+		m.mu.Unlock()
+		m.pending = m.pending[i+1:]
+		if err != nil {
+			return len(p), err
+		}
+	}
+}
+
+// flush writes what is left of a last line without its newline.
+func (m *marked) flush() {
+	if len(m.pending) > 0 {
+		_, _ = m.Write([]byte("\n"))
+	}
 }
 
 // isPython says whether target starts from the Python base image.
@@ -126,11 +212,14 @@ func isPython(target string) bool {
 	return err == nil && s.Language == "python"
 }
 
-func buildTarget(ctx context.Context, cli *client.Client, o BuildOptions, excludes []string, target, tag string) error {
-	tar, err := archive.TarWithOptions(o.Dir, &archive.TarOptions{ExcludePatterns: excludes})
+// buildTarget builds target from the context o.Dir with dockerfile for its
+// Dockerfile, tagged tag.
+func buildTarget(ctx context.Context, cli *client.Client, o BuildOptions, excludes []string, dockerfile []byte, target, tag string, log io.Writer) error {
+	packed, err := archive.TarWithOptions(o.Dir, &archive.TarOptions{ExcludePatterns: excludes})
 	if err != nil {
 		return fmt.Errorf("pack context %s: %w", o.Dir, err)
 	}
+	tar := withDockerfile(packed, dockerfile)
 	defer tar.Close()
 	args := map[string]*string{"BUILDER": &o.Builder, "PYTHON_IMAGE": &o.Python}
 	if o.Arch != "" {
@@ -152,7 +241,39 @@ func buildTarget(ctx context.Context, cli *client.Client, o BuildOptions, exclud
 		return err
 	}
 	defer res.Body.Close()
-	return streamBuild(res.Body, o.Log)
+	return streamBuild(res.Body, log)
+}
+
+// withDockerfile is the context archive r with its Dockerfile's content
+// replaced by dockerfile.
+func withDockerfile(r io.ReadCloser, dockerfile []byte) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		defer r.Close()
+		in, out := tar.NewReader(r), tar.NewWriter(pw)
+		err := func() error {
+			for {
+				h, err := in.Next()
+				if errors.Is(err, io.EOF) {
+					return out.Close()
+				} else if err != nil {
+					return err
+				}
+				var body io.Reader = in
+				if path.Clean(h.Name) == "Dockerfile" {
+					h.Size, body = int64(len(dockerfile)), bytes.NewReader(dockerfile)
+				}
+				if err := out.WriteHeader(h); err != nil {
+					return err
+				}
+				if _, err := io.Copy(out, body); err != nil {
+					return err
+				}
+			}
+		}()
+		pw.CloseWithError(err)
+	}()
+	return pr
 }
 
 // engineArch is the engine's own architecture: what the classic builder
