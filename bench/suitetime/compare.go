@@ -125,18 +125,21 @@ func show(d time.Duration, ok bool) string {
 
 // write prints the table: each experiment's wall time then and now and
 // their ratio, the mean time a trial took to start, and the mean overhead
-// now (records before Trial.Overhead existed have none).
+// then and now and their ratio (records before Trial.Overhead existed have
+// none: "-").
 func write(w io.Writer, rows []row, total row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "experiment\ttrials then\ttrials now\twall then\twall now\tnow/then\tstart then\tstart now\tnow/then\toverhead now\t")
+	fmt.Fprintln(tw, "experiment\ttrials then\ttrials now\twall then\twall now\tnow/then\tstart then\tstart now\tnow/then\toverhead then\toverhead now\tnow/then\t")
 	for _, r := range append(rows, total) {
 		st, okT := r.Then.meanStart()
 		sn, okN := r.Now.meanStart()
-		ov, okO := r.Now.meanOverhead()
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name,
+		ot, okOT := r.Then.meanOverhead()
+		on, okON := r.Now.meanOverhead()
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.Name,
 			count(r.Then.Trials, r.InThen), count(r.Now.Trials, r.InNow),
 			show(r.Then.Wall, r.InThen), show(r.Now.Wall, r.InNow), ratio(r.Now.Wall, r.Then.Wall, r.InThen && r.InNow),
-			show(st, okT), show(sn, okN), ratio(sn, st, okT && okN), show(ov, okO))
+			show(st, okT), show(sn, okN), ratio(sn, st, okT && okN),
+			show(ot, okOT), show(on, okON), ratio(on, ot, okOT && okON))
 	}
 	return tw.Flush()
 }

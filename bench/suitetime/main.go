@@ -1,10 +1,11 @@
 // Command suitetime sets one run of the suite beside another, by their
 // records alone: the wall time of each experiment and of the whole, the
 // time a trial takes to start, and each trial's overhead outside its steps,
-// with the ratios now/then. By default "then" is the reference run as it
-// stood before the suite was made fast, read from git, and "now" the
-// committed reference run: how much the lab's own cost changed, on the
-// machine that made both. It runs nothing and times nothing itself: the
+// with the ratios now/then. By default "then" is the reference run before
+// the committed one, read from git, and "now" the committed reference run:
+// how much the lab's own cost changed. Two runs of different days may come
+// from machines of different speed: bench/trialcost measures a trial's
+// overhead both ways in the same run. It runs nothing and times nothing itself: the
 // figures are the records'.
 package main
 
@@ -24,10 +25,11 @@ import (
 	"github.com/serverlab/serverlab/harness/report"
 )
 
-// DefaultThen is the last commit whose reference run was made before the
-// suite was cut to minutes (e7a8a4b, 2026-11-28): twenty experiments,
-// 12.6 minutes on this machine.
-const DefaultThen = "e7a8a4b"
+// DefaultThen is the commit of the reference before this one (280a2de,
+// 2026-12-02: run 20 of twenty quiet runs at c62ca3f, each trial beside an
+// agent of its own). e7a8a4b's is the one before the suite was cut to
+// minutes (2026-11-28: twenty experiments, 12.6 minutes on this machine).
+const DefaultThen = "280a2de"
 
 // referencePath is where the committed reference run lives.
 const referencePath = "results/reference"
