@@ -57,7 +57,6 @@ func slowClients() Experiment {
 	}
 	e := Experiment{
 		Name:  "slow-clients",
-		Views: []View{SlowClientsView{During: during, Probes: asking}},
 		Title: "Slow clients: who still answers while 50 connections send half a request and stall",
 		Predicts: fmt.Sprintf("while %d clients each send half a request and stall for %v, a probe asks for /hello every 100 ms: "+
 			"the iterative server answers no probe within %v until the stalled clients give up; forking and threads answer every probe within %v, "+
@@ -71,6 +70,28 @@ func slowClients() Experiment {
 			arm("iterative", "webserver3a"), arm("forking", "webserver3g"), arm("threads", "threads"),
 			arm("prefork", "prefork", "--workers", "4", "--accept", "blocking"),
 			arm("select", "select"), arm("epoll", "epoll"), arm("goroutines", "goroutines"),
+		},
+		Views: []View{
+			TrialTable{By: "model", Columns: []Column{
+				Col("probes answered within "+quick.String(), RepliedWithin(quick).Among(asking)),
+				Col("answered at all", Outcomes(client.Replied).Among(asking)),
+				{"slowest probe", func(t Trial) Cell {
+					if ds := DoneTimes(OfStep(t, asking.Label)); len(ds) > 0 {
+						return Text(ds[len(ds)-1].Round(time.Millisecond).String())
+					}
+					return Text("?")
+				}},
+				Col("processes during the stall", Processes(during)),
+				Col("threads during the stall", Threads(during)),
+			}},
+			ConnectionTimes{Title: "How long each probe took, per model", Of: asking,
+				Desc: "Each probe's time from its start to its end, per model, on a log scale: a model stuck on the stalled clients answers only when they give up."},
+			TrialBars{Title: "Probes answered, per model", X: "model", Y: "probes",
+				Desc: "Per model, the probes answered within " + quick.String() + " and those answered at all.",
+				Bars: []Bar{BarOf("answered within "+quick.String(), RepliedWithin(quick).Among(asking)), BarOf("answered at all", Outcomes(client.Replied).Among(asking))}},
+			TrialBars{Title: "Processes and threads holding the stalled clients, per model", X: "model", Y: "tasks",
+				Desc: "Per model, the server's processes and threads at the probe taken during the stall.",
+				Bars: []Bar{BarOf("processes", Processes(during)), BarOf("threads", Threads(during))}},
 		},
 	}
 	for _, a := range []string{"iterative", "prefork"} {
@@ -128,7 +149,6 @@ func idleConnections() Experiment {
 	return Experiment{
 		Name:           "idle-connections",
 		FreshNamespace: true,
-		Views:          []View{IdleView{Holding: holding, Idle: idle}},
 		Title:          "C10K: ten thousand idle keep-alive connections",
 		Predicts: "with nofile 16384, pids 1024 and 256 MiB, 10 000 clients each get a reply and keep the connection open: " +
 			"epoll and goroutines hold all 10 000 in one process and still answer a new client; " +
@@ -163,6 +183,27 @@ func idleConnections() Experiment {
 			held("select", GE, 1000, "holding the connections below FD_SETSIZE"),
 			held("select", LT, 1024, "and none past it"),
 		}, bounds...),
+		Views: []View{
+			TrialTable{By: "model", Columns: []Column{
+				Col("connections kept open", KeptOpen().Among(idle)),
+				Col("processes", Processes(holding)),
+				Col("threads", Threads(holding)),
+				ColIn("resident memory per connection", RSSPerConn(idle), "KiB"),
+				ColIn("cgroup memory per connection", MemoryPerConn(idle), "KiB"),
+				EndCol(),
+				LastLineCol(),
+			}, Note: "Per connection: the growth from the first sample to the peak, over the connections kept open. " +
+				"The cgroup's charge includes the kernel's socket buffers; resident memory counts the specimen's own pages only."},
+			TrialBars{Title: "Idle connections kept open, per model", X: "model", Y: "connections",
+				Desc: "Per model, the idle clients that got their reply and whose connection the server had not closed when they let go.",
+				Bars: []Bar{BarOf("kept open", KeptOpen().Among(idle))}},
+			TrialBars{Title: "Processes and threads while holding them, per model", X: "model", Y: "tasks",
+				Desc: "Per model, the server's processes and threads at the probe taken while the idle clients held their connections.",
+				Bars: []Bar{BarOf("processes", Processes(holding)), BarOf("threads", Threads(holding))}},
+			TrialBars{Title: "Memory per connection kept open, per model", X: "model", Y: "KiB per connection",
+				Desc: "Per model, the growth of resident memory and of the cgroup's charge (socket buffers included) from the first sample to the peak, over the connections kept open.",
+				Bars: []Bar{BarOf("resident memory", RSSPerConn(idle)), BarOf("cgroup memory", MemoryPerConn(idle))}},
+		},
 	}
 }
 
@@ -176,7 +217,6 @@ func blockingLoop() Experiment {
 	}
 	return Experiment{
 		Name:  "blocking-loop",
-		Views: []View{TimingView{}},
 		Title: "An event loop that blocks makes every client wait, like webserver3b",
 		Predicts: "with a delay D = 1 s after each reply, 5 clients at once against epoll end all at about D when the delay is a timer in the loop (between 0.9*D and 1.5*D), " +
 			"and in a staircase k*D (each within D/4) when it is a blocking sleep inside the loop (--block)",
@@ -191,6 +231,7 @@ func blockingLoop() Experiment {
 			check("block", Outcomes(client.Replied), EQ, 5, "every client is served, in turn"),
 			check("block", Staircase(d), LE, 0.25, "the k-th client ends within D/4 of k*D"),
 		},
+		Views: []View{ConnectionPhases{}},
 	}
 }
 
@@ -201,7 +242,6 @@ func preforkBalance() Experiment {
 	const n = 400
 	e := Experiment{
 		Name:  "prefork-balance",
-		Views: []View{BalanceView{}},
 		Title: "How a prefork server's workers share the accepts",
 		Predicts: "4 workers, 400 short connections spread over 2 s (light load): blocking accept() on the shared socket spreads them across all workers (the busiest has at most 40 %); " +
 			"epoll with EPOLLEXCLUSIVE on the shared socket concentrates them (the busiest has more than half); one socket per worker with SO_REUSEPORT spreads them by hash (the busiest at most 40 %)",
@@ -209,6 +249,7 @@ func preforkBalance() Experiment {
 			"With EPOLLEXCLUSIVE each worker's epoll stays on the socket's wait queue, and the kernel wakes the first one that is idle, which under light load is the same one every time. " +
 			"With SO_REUSEPORT each worker has its own socket, and the kernel picks one by a hash of the connection's addresses and ports.",
 		Trials: 1,
+		Views:  []View{WorkerShares{}},
 	}
 	for _, mode := range AcceptModes {
 		e.Arms = append(e.Arms, Arm{Name: mode, Preset: "prefork", Wire: catalogue.WireHTTP,

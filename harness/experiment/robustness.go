@@ -3,6 +3,7 @@ package experiment
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/serverlab/serverlab/harness/catalogue"
@@ -36,7 +37,6 @@ func robustness() Experiment {
 	cases := len(corpus.Cases())
 	e := Experiment{
 		Name:  "robustness",
-		Views: []View{RobustnessView{}},
 		Title: "Hostile input: every specimen whose crash is no lesson answers as the RFCs say, and lives; so does gunicorn, the peer",
 		Predicts: fmt.Sprintf("each of %d hostile inputs (no line ends, bare LF, request lines of 8 KB and 1 MB, 10 000 fields, a field without a colon, "+
 			"whitespace before one, NUL bytes, garbage, unknown and lowercase methods, HTTP/0.9, HTTP/2's preface, HTTP/3.0, bad, duplicate, negative and huge "+
@@ -51,6 +51,7 @@ func robustness() Experiment {
 		// cases wait seconds against the idle timeout, with seconds to
 		// spare (corpus.DefaultMargin), so four specimens at once.
 		Parallel: 4,
+		Views:    []View{HostileAnswers{}},
 	}
 	for _, r := range RobustPresets {
 		e.Arms = append(e.Arms, Arm{Name: r.Arm, Preset: r.Preset, Wire: catalogue.WireHTTP,
@@ -127,4 +128,81 @@ func hostileCrashes(t Trial) (float64, error) {
 		n++
 	}
 	return float64(n), nil
+}
+
+// HostileAnswers sets out, per specimen, the cases, the answers the RFCs
+// do not allow and the crashes; then, case by case, what each specimen
+// answered.
+type HostileAnswers struct{}
+
+func (HostileAnswers) Figures(r Record) []Figure {
+	peer := map[string]bool{}
+	for _, p := range RobustPresets {
+		peer[p.Arm] = p.Peer
+	}
+	sum := &Table{Columns: []string{"specimen", "cases", "answered as allowed", "not allowed", "crashes"}}
+	every := &Table{Columns: []string{"case"}}
+	rowOf := map[string]int{} // case, then its row in every
+	for _, t := range r.Trials {
+		every.Columns = append(every.Columns, t.Arm)
+		rs := HostileResults(t)
+		var bad []string
+		for _, c := range rs {
+			i, ok := rowOf[c.Case]
+			if !ok {
+				i, rowOf[c.Case] = len(every.Rows), len(every.Rows)
+				every.Rows = append(every.Rows, []Cell{Text(c.Case)})
+			}
+			for len(every.Rows[i]) < len(every.Columns)-1 {
+				every.Rows[i] = append(every.Rows[i], Cell{})
+			}
+			every.Rows[i] = append(every.Rows[i], Text(hostileAnswer(c)))
+			if c.Violation != "" {
+				bad = append(bad, c.Case+": "+c.Violation)
+			}
+		}
+		arm := t.Arm
+		if peer[t.Arm] {
+			arm += " (peer: measured, not held to the rule)"
+		}
+		sum.Rows = append(sum.Rows, []Cell{Text(arm), Text(fmt.Sprint(len(rs))), Text(fmt.Sprint(len(rs) - len(bad))),
+			Text(strings.Join(bad, "; ")), Text(Measured(HostileCrashes(), t).String())})
+	}
+	for i := range every.Rows {
+		for len(every.Rows[i]) < len(every.Columns) {
+			every.Rows[i] = append(every.Rows[i], Cell{})
+		}
+	}
+	return []Figure{
+		{Title: "Hostile cases, per specimen", Table: sum},
+		{Title: "Every case, every specimen", Table: every, Folded: true,
+			Desc: "The statuses it answered, how the connection ended (FIN, RST, open), ✗ where not allowed, † where it did not answer GET /hello after."},
+	}
+}
+
+// hostileAnswer writes one case's outcome in a few characters: "400 FIN".
+func hostileAnswer(c corpus.Result) string {
+	var parts []string
+	for _, s := range c.Statuses {
+		parts = append(parts, fmt.Sprint(s))
+	}
+	switch {
+	case c.Reset:
+		parts = append(parts, "RST")
+	case c.Closed:
+		parts = append(parts, "FIN")
+	case c.TimedOut:
+		parts = append(parts, "open")
+	}
+	if len(parts) > 4 { // a hundred pipelined 200s
+		parts = append(parts[:2], fmt.Sprintf("… (%d)", len(c.Statuses)), parts[len(parts)-1])
+	}
+	s := strings.Join(parts, " ")
+	if c.Violation != "" {
+		s += " ✗"
+	}
+	if !c.Alive {
+		s += " †"
+	}
+	return s
 }

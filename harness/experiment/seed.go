@@ -171,7 +171,6 @@ func headOfLine() Experiment {
 	step := clients("5 clients at once", 5, 0, 10*time.Second)
 	return Experiment{
 		Name:  "head-of-line",
-		Views: []View{TimingView{}},
 		Title: "An iterative server makes every client wait for the one before",
 		Seed: &Quote{Source: "webserver3b.py, webserver3c.py",
 			Words: "Server sleeps for 60 seconds after sending a response to a client (3b); Child process sleeps for 60 seconds after handling a client's request (3c)"},
@@ -190,6 +189,7 @@ func headOfLine() Experiment {
 			check("3c", DoneMax(), LE, 1.5*d.Seconds(), "the last client ends by 1.5*D"),
 			check("3c", DoneMin(), GE, 0.9*d.Seconds(), "no client ends before its own delay"),
 		},
+		Views: []View{ConnectionPhases{}},
 	}
 }
 
@@ -199,7 +199,6 @@ var BacklogSizes = []int{0, 1, 5, 128}
 func backlog() Experiment {
 	e := Experiment{
 		Name:  "backlog",
-		Views: []View{BacklogView{}},
 		Title: "The listen backlog holds the connections a busy server has not accepted",
 		Seed:  &Quote{Source: "webserver3a.py", Words: "REQUEST_QUEUE_SIZE = 5 ... listen_socket.listen(REQUEST_QUEUE_SIZE)"},
 		Predicts: "while an iterative server is busy, Linux completes backlog+1 handshakes in its accept queue, plus the one being served: backlog+2 connect within 500 ms; " +
@@ -209,9 +208,13 @@ func backlog() Experiment {
 			"net.core.somaxconn caps every backlog.",
 		Trials: 1,
 	}
+	const within = 500 * time.Millisecond
+	type predicted struct{ backlog, in, out int }
+	predicts := map[string]predicted{}
 	for _, b := range BacklogSizes {
 		name := "backlog-" + strconv.Itoa(b)
 		n := b + 8
+		predicts[name] = predicted{b, b + 2, n - b - 2}
 		e.Arms = append(e.Arms, Arm{
 			Name: name, Preset: "webserver3a",
 			// The first client keeps the server busy for 10 s, longer than
@@ -222,9 +225,41 @@ func backlog() Experiment {
 			},
 		})
 		e.Checks = append(e.Checks,
-			check(name, ConnectedWithin(500*time.Millisecond), EQ, float64(b+2), "one connection being served plus backlog+1 completed in the accept queue"),
-			check(name, Unconnected(), EQ, float64(n-b-2), "every other SYN is dropped, and retried in vain until the 2 s timeout (its retries leave at 1 s and 3 s)"),
+			check(name, ConnectedWithin(within), EQ, float64(predicts[name].in), "one connection being served plus backlog+1 completed in the accept queue"),
+			check(name, Unconnected(), EQ, float64(predicts[name].out), "every other SYN is dropped, and retried in vain until the 2 s timeout (its retries leave at 1 s and 3 s)"),
 		)
+	}
+	// The counts the checks judge, beside the values they predict.
+	prediction := func(of func(predicted) int) func(Trial) Value {
+		return func(t Trial) Value {
+			p, ok := predicts[t.Arm]
+			return Value{V: float64(of(p)), OK: ok}
+		}
+	}
+	cell := func(f func(Trial) Value) func(Trial) Cell { return func(t Trial) Cell { return Text(f(t).String()) } }
+	backlogOf, in, out := prediction(func(p predicted) int { return p.backlog }), prediction(func(p predicted) int { return p.in }),
+		prediction(func(p predicted) int { return p.out })
+	e.Views = []View{
+		TrialTable{Title: "Connected at once, per backlog", Columns: []Column{
+			{"backlog", cell(backlogOf)},
+			Col("connections", Connections()),
+			Col("connected within "+within.String(), ConnectedWithin(within)),
+			{"predicted (backlog + 2)", cell(in)},
+			Col("never connected", Unconnected()),
+			{"predicted", cell(out)},
+			{"net.core.somaxconn", func(t Trial) Cell {
+				if t.Start == nil {
+					return Text("?")
+				}
+				return Text(strconv.Itoa(t.Start.Somaxconn))
+			}},
+		}},
+		TrialBars{Title: "Connected at once (within " + within.String() + "), per backlog", X: "listen backlog", Y: "connections",
+			Desc: "For each backlog, the connections whose handshake completed within " + within.String() + ", beside the check's prediction of backlog + 2.",
+			Bars: []Bar{BarOf("measured", ConnectedWithin(within)), {"predicted (backlog + 2)", in}}},
+		TrialBars{Title: "Never connected, per backlog", X: "listen backlog", Y: "connections",
+			Desc: "For each backlog, the connections whose handshake never completed before the client's timeout, beside the check's prediction.",
+			Bars: []Bar{BarOf("measured", Unconnected()), {"predicted", out}}},
 	}
 	return e
 }
@@ -235,7 +270,6 @@ func clientHang() Experiment {
 	steps := []Step{background(clients("1 client", 1, 0, 3*time.Second)), wait(time.Second), during, await()}
 	return Experiment{
 		Name:  "client-hang",
-		Views: []View{HangView{During: during}},
 		Title: "A parent that keeps the client socket leaves the client hanging",
 		Seed: &Quote{Source: "webserver3d.py",
 			Words: "Parent and child processes DO NOT close duplicate descriptors; Client connections are not terminated"},
@@ -259,6 +293,20 @@ func clientHang() Experiment {
 			check("3d", LiveChildren(during), EQ, 0, "the child has exited: it is not who keeps the connection open"),
 			check("3d", HoldsClientSocket(during), EQ, 1, "the parent still holds the socket, by inode"),
 		},
+		Views: []View{ConnectionPhases{}, TrialTable{Title: "What the probe saw 1 s in, while the client waited", Columns: []Column{
+			Col("live children", LiveChildren(during)),
+			YesNo("server holds the client's socket (by inode)", HoldsClientSocket(during)),
+			{"server's descriptors", func(t Trial) Cell {
+				for _, s := range t.Steps {
+					if s.Label == during.Label && s.Probe != nil {
+						if srv, ok := s.Probe.Server(t.Comm); ok {
+							return Text(strconv.Itoa(srv.FDs))
+						}
+					}
+				}
+				return Text("?")
+			}},
+		}}},
 	}
 }
 
@@ -272,7 +320,6 @@ func fdExhaustion() Experiment {
 	bounds := append(hostBounds("3d", lim, 300), hostBounds("3c", lim, 300)...)
 	return Experiment{
 		Name:  "fd-exhaustion",
-		Views: []View{DescriptorsView{}},
 		Title: "Descriptors the parent never closes run out: EMFILE",
 		Seed: &Quote{Source: "webserver3d.py",
 			Words: "Server might run out of descriptors * Set a limit of open files to 256 ($ ulimit -n 256) * Use $ python client3.py to simulate the behavior"},
@@ -295,6 +342,20 @@ func fdExhaustion() Experiment {
 			check("3c", Outcomes(client.Replied), EQ, 300, "every client is served"),
 			check("3c", FDsGrowth(), LE, 2, "the parent's descriptors stay flat"),
 		), bounds...),
+		Views: []View{
+			TrialTable{Columns: []Column{
+				{"nofile", func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.NoFile, 10)) }},
+				Col("descriptors at start", FDsAtStart()),
+				Col("accepts", LogLines(catalogue.LogAccept)),
+				Col("descriptor growth", FDsGrowth()),
+				LastLineCol(),
+			}},
+			TrialLines{Title: "The server's open descriptors, sampled every 100ms", Series: SeriesFDs, Y: "open descriptors",
+				Desc: "The server's open descriptors over each trial, against the nofile limit: a parent that keeps every client socket climbs to it, one that closes them stays flat.",
+				Level: func(t Trial) (Level, bool) {
+					return Level{Name: fmt.Sprintf("nofile %d", t.Limits.NoFile), Y: float64(t.Limits.NoFile)}, t.Limits.NoFile > 0
+				}},
+		},
 	}
 }
 
@@ -318,7 +379,6 @@ func zombieCount() Experiment {
 	steps := []Step{clients("20 clients over 0.5 s", n, 500*time.Millisecond, 5*time.Second), wait(500 * time.Millisecond), probe("after")}
 	return Experiment{
 		Name:  "zombies",
-		Views: []View{ZombiesView{}},
 		Title: "Children never waited for become zombies",
 		Seed:  &Quote{Source: "webserver3d.py", Words: "OMG, Zombies!!! ... $ curl and $ ps to see zombies"},
 		Predicts: "after 20 clients webserver3c has 20 zombie children in /proc, and its log's forks minus reaps is 20 too; " +
@@ -338,6 +398,7 @@ func zombieCount() Experiment {
 			check("3g", Zombies(), EQ, 0, "every child is reaped"),
 			check("3g", LogZombieGap(), EQ, 0, "forks - reaps in the log = the children /proc shows"),
 		},
+		Views: zombieViews(),
 	}
 }
 
@@ -360,7 +421,6 @@ func processLimit() Experiment {
 	}
 	return Experiment{
 		Name:  "process-limit",
-		Views: []View{ProcessLimitView{}},
 		Title: "Zombies exhaust the process limit: fork fails with EAGAIN",
 		Seed: &Quote{Source: "webserver3d.py",
 			Words: "Server might run out of processes * Set max user processes to 400 ($ ulimit -u 400) * Use $ python client3.py to simulate the behavior"},
@@ -374,6 +434,41 @@ func processLimit() Experiment {
 		Trials:      1,
 		Arms:        []Arm{arm("nproc-400", nproc), arm("pids-400", pids)},
 		Checks:      append(limitChecks("nproc-400", NProc), limitChecks("pids-400", Pids)...),
+		Views: []View{
+			TrialTable{Columns: []Column{
+				{"nproc", func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.NProc, 10)) }},
+				{"pids", func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.Pids, 10)) }},
+				Col("forks", LogLines(catalogue.LogFork)),
+				{"limit that bound", func(t Trial) Cell {
+					if limit, forks, ok := BoundBy(t); ok {
+						return Cell{Text: fmt.Sprintf("%s, after %d forks", limit, forks), Strong: true}
+					}
+					return Text("neither: the forks reached no limit - 1")
+				}},
+				{"host tasks: start → peak", func(t Trial) Cell {
+					peak, ok := Peak(Timeline(t, SeriesHostTasks))
+					if t.Start == nil || !ok {
+						return Text("?")
+					}
+					return Text(fmt.Sprintf("%d → %s", t.Start.HostTasks, Number(peak)))
+				}},
+				LastLineCol(),
+			}},
+			TrialLines{Title: "Zombie children during the storm, sampled every 100ms", Series: SeriesZombies, Y: "zombie children",
+				Desc: "The server's zombie children over each trial: they climb until fork fails at the lower of the two process limits.",
+				Name: func(r Record, t Trial) string {
+					if limit, forks, ok := BoundBy(t); ok {
+						return fmt.Sprintf("%s (%s bound, %d forks)", TrialName(r, t), limit, forks)
+					}
+					return TrialName(r, t)
+				},
+				Level: func(t Trial) (Level, bool) {
+					l := min(t.Limits.NProc, t.Limits.Pids)
+					return Level{Name: fmt.Sprintf("the lower limit, %d", l), Y: float64(l)}, l > 0
+				}},
+			TrialLines{Title: "Tasks on the whole host during the storm", Series: SeriesHostTasks, Y: "tasks on the host",
+				Desc: "The host's task count over each trial: it grows by the zombies, and never past the limit."},
+		},
 	}
 }
 
@@ -409,7 +504,6 @@ func sigchldCoalescing() Experiment {
 	steps := []Step{clients("128 clients at once", n, 0, 10*time.Second), wait(500 * time.Millisecond), probe("after")}
 	return Experiment{
 		Name:  "sigchld-coalescing",
-		Views: []View{ZombiesView{}},
 		Title: "Signals do not queue: one wait() per SIGCHLD leaves zombies",
 		Seed: &Quote{Source: "webserver3f.py, webserver3g.py",
 			Words: "No more Zombies!!! Wait a second, Zombies again? * use $ python client3.py --max-conns 128 (3f); calling 'waitpid' in a loop - No more Zombies, this time for real (3g)"},
@@ -429,6 +523,26 @@ func sigchldCoalescing() Experiment {
 			check("3g", LogZombieGap(), EQ, 0, "forks - reaps in the log = the children /proc shows"),
 			check("3g", Outcomes(client.Replied), EQ, n, "every client is served"),
 		},
+		Views: zombieViews(),
+	}
+}
+
+// zombieViews set the log's bookkeeping beside /proc's, per trial: forks
+// - reaps must be the children still there.
+func zombieViews() []View {
+	gap := func(t Trial) Value {
+		return Value{V: float64(LogCount(t, catalogue.LogFork) - LogCount(t, catalogue.LogReap)), OK: true}
+	}
+	return []View{
+		TrialTable{Title: "The server's log beside /proc at the last probe, per trial", Columns: []Column{
+			Col("forks", LogLines(catalogue.LogFork)),
+			Col("reaps", LogLines(catalogue.LogReap)),
+			{"forks − reaps", func(t Trial) Cell { return Text(gap(t).String()) }},
+			Col("zombies in /proc", Zombies()),
+		}},
+		TrialBars{Title: "Zombies at the last probe, beside the log's forks − reaps", X: "trial", Y: "children",
+			Desc: "For each trial, the zombie children /proc showed at the last probe, and the forks the server logged minus the reaps: every fork not reaped is a child still there.",
+			Bars: []Bar{BarOf("zombies in /proc", Zombies()), {"forks − reaps in the log", gap}}},
 	}
 }
 

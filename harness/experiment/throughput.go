@@ -63,7 +63,6 @@ func throughput() Experiment {
 	e := Experiment{
 		Name:           "throughput",
 		FreshNamespace: true,
-		Views:          []View{ThroughputView{}},
 		Title:          "Throughput: requests per second and their cost, against concurrency, per model",
 		Predicts: "with the specimen on one core and the load generator on the other, at 1, 4, 16, 64 and 256 connections, keep-alive on and off: " +
 			"with keep-alive the event loops (select, epoll, goroutines) answer every request at every level, and forking and threads every request up to 16 connections; " +
@@ -76,6 +75,7 @@ func throughput() Experiment {
 			"on one CPU it accepts a few dozen connections a second, and the rest wait; a threaded server's accepting thread likewise. With the load generator saturating its own core, req/s compare the clients as much as the servers; " +
 			"the CPU time each specimen spends per request, read from its cgroup, is the honest cost.",
 		Trials: 1,
+		Views:  []View{Throughput{Modes: []string{KeepAlive, Close}}},
 	}
 	for _, m := range loadModels {
 		for _, mode := range []string{KeepAlive, Close} {
@@ -146,7 +146,6 @@ func latencyUnderLoad() Experiment {
 	e := Experiment{
 		Name:           "latency-under-load",
 		FreshNamespace: true,
-		Views:          []View{LatencyView{}},
 		Title:          "Latency under load: percentiles at 50 % and 90 % of each model's capacity",
 		Predicts: "each model's capacity is measured first (16 connections, one per request, closed model); then requests come at constant intervals at 50 % " +
 			"and at 90 % of it (the open model, latency timed from each request's intended send time, as wrk2 does): at 50 % no request that reached the server is lost " +
@@ -158,6 +157,7 @@ func latencyUnderLoad() Experiment {
 			"The kernel, not the server, completes handshakes: with 16 clients a listen queue of 1024 cannot fill, so a connect that times out never reached the server. " +
 			"Such connects are counted apart (connect) and shown, with the namespace's ListenDrops beside them.",
 		Trials: 1,
+		Views:  []View{Latency{}},
 	}
 	for _, m := range loadModels {
 		if m.name == "iterative" {

@@ -1,62 +1,20 @@
 package experiment
 
-// View is a figure of an experiment's observations, declared with the
-// experiment and the steps it reads: the report draws each kind, as
-// Markdown and as SVG charts, from the same metrics the checks judge, and
-// keys no figure by an experiment's name or a step's label. An experiment
-// without views has its checks, its trials and its samples drawn only.
-type View interface{ isView() }
-
-// The views an experiment may declare.
-type (
-	// TimingView draws each connection from its start: handshake, first
-	// byte, end (the staircase of an iterative server).
-	TimingView struct{}
-	// HangView is TimingView, and what the probe During saw while the
-	// client waited: live children, the client's socket, descriptors.
-	HangView struct{ During Step }
-	// BacklogView sets the connections that got through at once beside the
-	// backlog+2 the kernel's accept queue admits, per backlog.
-	BacklogView struct{}
-	// ZombiesView sets the log's forks and reaps beside /proc's zombies.
-	ZombiesView struct{}
-	// DescriptorsView draws the server's descriptors against its nofile.
-	DescriptorsView struct{}
-	// ProcessLimitView says which limit bound the forks, and draws the
-	// zombies climbing to it.
-	ProcessLimitView struct{}
-	// SlowClientsView draws how long the Probes waited among stalled
-	// clients, and the processes and threads the probe During counted.
-	SlowClientsView struct{ During, Probes Step }
-	// IdleView sets out what holding the Idle connections cost each model,
-	// at the probe Holding.
-	IdleView struct{ Holding, Idle Step }
-	// BalanceView draws each prefork worker's share of the accepts.
-	BalanceView struct{}
-	// ThroughputView draws requests per second, errors and CPU per request
-	// against connections, per model and mode.
-	ThroughputView struct{}
-	// LatencyView draws each load step's percentiles, per arm.
-	LatencyView struct{}
-	// WSGIAppsView tabulates what each WSGI application answered.
-	WSGIAppsView struct{}
-	// RobustnessView tabulates the hostile cases each specimen failed.
-	RobustnessView struct{}
+import (
+	"fmt"
+	"slices"
+	"sort"
 )
 
-func (TimingView) isView()       {}
-func (HangView) isView()         {}
-func (BacklogView) isView()      {}
-func (ZombiesView) isView()      {}
-func (DescriptorsView) isView()  {}
-func (ProcessLimitView) isView() {}
-func (SlowClientsView) isView()  {}
-func (IdleView) isView()         {}
-func (BalanceView) isView()      {}
-func (ThroughputView) isView()   {}
-func (LatencyView) isView()      {}
-func (WSGIAppsView) isView()     {}
-func (RobustnessView) isView()   {}
+// View is a figure of an experiment's observations, declared with the
+// experiment over the metrics its checks judge and the steps it reads:
+// Figures computes it, once, into plain figures that the report renders
+// generically, as Markdown and as SVG. The report keys no figure by an
+// experiment's name or a step's label. An experiment without views has its
+// checks, its trials and its samples drawn only.
+type View interface {
+	Figures(r Record) []Figure
+}
 
 // ViewsOf returns the views the suite declares for the experiment a record
 // holds: a record keeps its experiment's data, and its views are drawn as
@@ -67,4 +25,254 @@ func ViewsOf(name string) []View {
 		return nil
 	}
 	return e.Views
+}
+
+// FiguresOf computes every figure of a record's views.
+func FiguresOf(r Record) []Figure {
+	var out []Figure
+	for _, v := range ViewsOf(r.Experiment.Name) {
+		out = append(out, v.Figures(r)...)
+	}
+	return out
+}
+
+// TrialName names a trial in a figure: its arm, and its number when the
+// experiment runs more than one.
+func TrialName(r Record, t Trial) string {
+	if r.Experiment.Trials > 1 {
+		return fmt.Sprintf("%s #%d", t.Arm, t.Trial)
+	}
+	return t.Arm
+}
+
+// Column is one column of a TrialTable: its header, and its cell in a trial.
+type Column struct {
+	Header string
+	Cell   func(Trial) Cell
+}
+
+// Col is a column of a metric's value, "?" where the trial cannot give it.
+func Col(header string, m Metric) Column {
+	return Column{header, func(t Trial) Cell { return Text(Measured(m, t).String()) }}
+}
+
+// ColIn is a column of a metric's value to one decimal, in unit.
+func ColIn(header string, m Metric, unit string) Column {
+	return Column{header, func(t Trial) Cell {
+		v := Measured(m, t)
+		if !v.OK {
+			return Text("?")
+		}
+		return Text(fmt.Sprintf("%.1f %s", v.V, unit))
+	}}
+}
+
+// YesNo is a column of a metric that is 1 or 0.
+func YesNo(header string, m Metric) Column {
+	return Column{header, func(t Trial) Cell {
+		switch v := Measured(m, t); {
+		case !v.OK:
+			return Text("?")
+		case v.V == 1:
+			return Text("yes")
+		case v.V == 0:
+			return Text("no")
+		default:
+			return Text(v.String())
+		}
+	}}
+}
+
+// LastLineCol is the server's own last log line.
+func LastLineCol() Column {
+	return Column{"last log line", func(t Trial) Cell {
+		last, _ := LastLine(t)
+		return Code(last)
+	}}
+}
+
+// EndCol says how the specimen ended: running, or its exit status.
+func EndCol() Column {
+	return Column{"specimen at end", func(t Trial) Cell {
+		if t.Exit.Running {
+			return Text("running")
+		}
+		return Text(fmt.Sprintf("exited %d", t.Exit.ExitCode))
+	}}
+}
+
+// TrialTable is a table of a row per trial: its name under By ("arm"
+// unless set), then the columns.
+type TrialTable struct {
+	Title, Desc, Note string
+	By                string
+	Columns           []Column
+}
+
+func (v TrialTable) Figures(r Record) []Figure {
+	by := v.By
+	if by == "" {
+		by = "arm"
+	}
+	tab := &Table{Columns: []string{by}}
+	for _, c := range v.Columns {
+		tab.Columns = append(tab.Columns, c.Header)
+	}
+	for _, t := range r.Trials {
+		row := []Cell{Text(TrialName(r, t))}
+		for _, c := range v.Columns {
+			row = append(row, c.Cell(t))
+		}
+		tab.Rows = append(tab.Rows, row)
+	}
+	return []Figure{{Title: v.Title, Desc: v.Desc, Note: v.Note, Table: tab}}
+}
+
+// Bar is one series of a TrialBars: its name, and its value in a trial.
+type Bar struct {
+	Name string
+	Of   func(Trial) Value
+}
+
+// BarOf is a series of a metric's values.
+func BarOf(name string, m Metric) Bar {
+	return Bar{name, func(t Trial) Value { return Measured(m, t) }}
+}
+
+// TrialBars is a chart of grouped bars, a group per trial, a bar per series.
+type TrialBars struct {
+	Title, Desc string
+	X, Y        string // the axes' labels; X names the trials ("arm" unless set)
+	Bars        []Bar
+}
+
+func (v TrialBars) Figures(r Record) []Figure {
+	if len(r.Trials) == 0 {
+		return nil
+	}
+	x := v.X
+	if x == "" {
+		x = "arm"
+	}
+	p := Panel{X: Axis{Label: x}, Y: Axis{Label: v.Y}}
+	for _, t := range r.Trials {
+		p.X.Categories = append(p.X.Categories, TrialName(r, t))
+	}
+	for _, b := range v.Bars {
+		s := Bars{Name: b.Name}
+		for _, t := range r.Trials {
+			s.Values = append(s.Values, b.Of(t))
+		}
+		p.Bars = append(p.Bars, s)
+	}
+	return []Figure{{Title: v.Title, Desc: v.Desc, Chart: []Panel{p}}}
+}
+
+// TrialLines is a chart of one timeline of the samples (a Series*), a line
+// per trial, against the levels each trial is read against.
+type TrialLines struct {
+	Title, Desc string
+	Series      string
+	Y           string
+	// Name names a trial's line (TrialName unless set).
+	Name func(Record, Trial) string
+	// Level is the level a trial's line is read against, if any: the
+	// levels of every trial are drawn, each once.
+	Level func(Trial) (Level, bool)
+}
+
+func (v TrialLines) Figures(r Record) []Figure {
+	p := Panel{X: Axis{Label: "seconds from the first sample"}, Y: Axis{Label: v.Y}}
+	n := 0
+	for _, t := range r.Trials {
+		name := TrialName(r, t)
+		if v.Name != nil {
+			name = v.Name(r, t)
+		}
+		pts := Points(Timeline(t, v.Series))
+		n += len(pts)
+		p.Lines = append(p.Lines, Line{Name: name, Points: pts})
+		if v.Level == nil {
+			continue
+		}
+		if l, ok := v.Level(t); ok && !slices.ContainsFunc(p.Levels, func(x Level) bool { return x.Y == l.Y }) {
+			p.Levels = append(p.Levels, l)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return []Figure{{Title: v.Title, Desc: v.Desc, Chart: []Panel{p}}}
+}
+
+// The phases of a connection, as ConnectionPhases draws them.
+var connectionPhases = []string{"until the handshake", "connected, waiting", "first byte to end"}
+
+// ConnectionPhases draws, per trial, every connection from its start: until its
+// handshake, connected and waiting for the reply, then from its first byte
+// to its end (EOF, or the client's timeout). An iterative server answers
+// the k-th client at (k-1)*D and closes at k*D: a staircase.
+type ConnectionPhases struct{}
+
+func (ConnectionPhases) Figures(r Record) []Figure {
+	var out []Figure
+	for _, t := range r.Trials {
+		rs := Results(t)
+		if len(rs) == 0 {
+			continue
+		}
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Done < rs[j].Done })
+		p := Panel{X: Axis{Label: "seconds from the connection's start", FromZero: true},
+			Y: Axis{Label: "connections, by when they ended"}, Phases: connectionPhases}
+		for i, c := range rs {
+			p.Y.Categories = append(p.Y.Categories, fmt.Sprintf("client %d", i+1))
+			connect, first := c.Connect, c.FirstByte
+			if connect == 0 {
+				connect = c.Done
+			}
+			if first == 0 {
+				first = c.Done
+			}
+			var row []Span
+			for phase, s := range [][2]float64{{0, connect.Seconds()}, {connect.Seconds(), first.Seconds()}, {first.Seconds(), c.Done.Seconds()}} {
+				if s[1] > s[0] {
+					row = append(row, Span{Phase: phase, From: s[0], To: s[1]})
+				}
+			}
+			p.Spans = append(p.Spans, row)
+		}
+		name := TrialName(r, t)
+		out = append(out, Figure{Title: name + ": each connection, from its start", Chart: []Panel{p},
+			Desc: fmt.Sprintf("%d connections of %s, ordered by when they ended, each drawn from its start to its handshake, its first byte and its end; the last ended %.2f s in.",
+				len(rs), name, rs[len(rs)-1].Done.Seconds())})
+	}
+	return out
+}
+
+// ConnectionTimes draws how long each connection of a client step took,
+// in the order sent, a line per trial, on a log scale: a microsecond apart
+// from seconds.
+type ConnectionTimes struct {
+	Title, Desc string
+	Of          Step
+}
+
+func (v ConnectionTimes) Figures(r Record) []Figure {
+	p := Panel{X: Axis{Label: "connection, in the order sent"}, Y: Axis{Label: "seconds until it ended (log)", Log: true}}
+	n := 0
+	for _, t := range r.Trials {
+		rs := Results(OfStep(t, v.Of.Label))
+		sort.SliceStable(rs, func(a, b int) bool { return rs[a].Start.Before(rs[b].Start) })
+		var pts []XY
+		for k, c := range rs {
+			// A log axis has no zero: an instant reply is drawn at 10 µs.
+			pts = append(pts, XY{X: float64(k + 1), Y: max(c.Done.Seconds(), 1e-5)})
+		}
+		n += len(pts)
+		p.Lines = append(p.Lines, Line{Name: TrialName(r, t), Points: pts})
+	}
+	if n == 0 {
+		return nil
+	}
+	return []Figure{{Title: v.Title, Desc: v.Desc, Chart: []Panel{p}}}
 }

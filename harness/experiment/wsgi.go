@@ -33,7 +33,6 @@ var PEP3333Keys = []string{
 func wsgiApps() Experiment {
 	e := Experiment{
 		Name:  "wsgi-apps",
-		Views: []View{WSGIAppsView{}},
 		Title: "Part 2: one WSGI server runs a bare application, Flask, Pyramid and Django unchanged",
 		Seed: &Quote{Source: "Part 2, webserver2.py",
 			Words: "python webserver2.py flaskapp:app ... python webserver2.py pyramidapp:app ... python webserver2.py djangoapp:app"},
@@ -45,6 +44,14 @@ func wsgiApps() Experiment {
 		Trials: 1,
 		// What each application answers is the lesson, not when: four at once.
 		Parallel: 4,
+		Views: []View{TrialTable{By: "server and application", Columns: []Column{
+			{"/hello", func(t Trial) Cell { return Text(fmt.Sprint(stepReply(t, StepHello1).Status)) }},
+			{"body", func(t Trial) Cell { return Code(strings.TrimSpace(string(stepReply(t, StepHello1).Body))) }},
+			{"Content-Type", func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Content-Type")) }},
+			{"Server", func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Server")) }},
+			{"environ keys", func(t Trial) Cell { return Text(fmt.Sprint(len(environOf(t)))) }},
+			{"wsgi.multiprocess", func(t Trial) Cell { return Text(environOf(t)["wsgi.multiprocess"]) }},
+		}}},
 	}
 	step := func(label, path string) Step {
 		return Step{Kind: StepClient, Label: label, Client: &ClientStep{Clients: 1, Conns: 1, Timeout: 5 * time.Second, Path: path}}
@@ -118,7 +125,6 @@ func wsgiConcurrency() Experiment {
 	}
 	return Experiment{
 		Name:  "wsgi-concurrency",
-		Views: []View{TimingView{}},
 		Title: "A slow view blocks the iterative WSGI server; the forking one serves it in parallel",
 		Seed: &Quote{Source: "Part 3, webserver3h.py",
 			Words: "the concurrent WSGI server: a child per connection, reaped with waitpid(-1, WNOHANG)"},
@@ -135,6 +141,7 @@ func wsgiConcurrency() Experiment {
 			check("webserver3h", DoneMax(), LE, 1.5*d.Seconds(), "the last client ends by 1.5*D"),
 			check("webserver3h", DoneMin(), GE, 0.9*d.Seconds(), "no client ends before its view's sleep"),
 		},
+		Views: []View{ConnectionPhases{}},
 	}
 }
 
@@ -170,7 +177,6 @@ func gunicornComparison() Experiment {
 	sixteen := Step{Kind: StepLoad, Label: "16 connections", Load: &LoadStep{Connections: 16, Duration: 5 * time.Second}}
 	return Experiment{
 		Name:  "gunicorn-comparison",
-		Views: []View{LatencyView{}},
 		Title: "The article's forking WSGI server beside gunicorn, the same Flask application, the same limits",
 		Predicts: "under 16 connections, one request each (the article's server answers one request per connection), gunicorn's four sync workers, " +
 			"forked once at start, serve at least as many requests per second as webserver3h, which forks a child per connection; neither loses a request it was sent " +
@@ -187,6 +193,7 @@ func gunicornComparison() Experiment {
 		// 9 602 connections, no request lost (see noLoss).
 		Checks: append(append(noLoss("webserver3h", sixteen, ""), noLoss("gunicorn", sixteen, "")...),
 			ratio("gunicorn", RPS(sixteen), "webserver3h", GE, 1, "workers forked once serve no fewer requests than a fork per connection")),
+		Views: []View{Latency{}},
 	}
 }
 
@@ -199,4 +206,18 @@ func WSGIFailures(body string) Metric {
 		}
 		return float64(len(WSGIConformance(t, body))), nil
 	})
+}
+
+// stepReply is the parsed reply of a step's first connection, or a zero
+// Reply.
+func stepReply(t Trial, label string) client.Reply {
+	rep, _ := reply(t, label)
+	return rep
+}
+
+// environOf is the environ the application echoed, as strings.
+func environOf(t Trial) map[string]string {
+	var env map[string]string
+	_ = json.Unmarshal(stepReply(t, StepEnviron).Body, &env)
+	return env
 }

@@ -6,7 +6,6 @@ import (
 	"html"
 	"image/color"
 	"math"
-	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -22,7 +21,7 @@ import (
 
 // chart is one figure of the HTML report: one or more panels side by side,
 // each a gonum plot with its legend beside it, drawn to SVG. A chart only
-// lays out what a chart function measured with the experiment package.
+// lays out a figure the experiment's views computed (drawFigure).
 type chart struct {
 	title string // drawn above the panels, and the SVG's <title>
 	// desc says in words what the chart shows: the SVG's <desc>, for a
@@ -81,25 +80,15 @@ var shapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.SquareGlyph{}, draw.Tri
 
 func shape(i int) draw.GlyphDrawer { return shapes[i%len(shapes)] }
 
-// plainNumber writes a value as a chart's labels do: no trailing zeros, no
-// exponent, at most six decimals.
-func plainNumber(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 6, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if s == "-0" {
-		return "0"
-	}
-	return s
-}
-
-// plainTicks are gonum's default ticks, labelled with plainNumber: 75, not 75.00.
+// plainTicks are gonum's default ticks, labelled as figures write numbers
+// (experiment.Number): 75, not 75.00.
 type plainTicks struct{}
 
 func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(lo, hi)
 	for i := range ts {
 		if ts[i].Label != "" {
-			ts[i].Label = plainNumber(ts[i].Value)
+			ts[i].Label = experiment.Number(ts[i].Value)
 		}
 	}
 	return ts
@@ -170,62 +159,64 @@ func (p *panel) level(name string, y float64) {
 	p.key(name, f)
 }
 
-// single is a chart of one panel, which carries its title.
-func single(title, desc string, p panel) chart {
-	p.plot.Title.Text = title
-	return chart{title: title, desc: desc, panels: []panel{p}}
-}
-
-// trialName names a trial in a legend: its arm, and its number when the
-// experiment runs more than one.
-func trialName(r experiment.Record, t experiment.Trial) string {
-	if r.Experiment.Trials > 1 {
-		return fmt.Sprintf("%s #%d", t.Arm, t.Trial)
+// drawFigure lays a figure's chart out: each of its panels a plot, its
+// lines, bars, spans and levels drawn as they are. A figure of one panel
+// has its title in the plot; one of several has it above them. Small
+// figures are the small multiples of a trial's CPU and memory.
+func drawFigure(f experiment.Figure, small bool) chart {
+	c := chart{title: f.Title, desc: f.Desc}
+	for _, fp := range f.Chart {
+		p := newPanel(fp.Title, fp.X.Label, fp.Y.Label)
+		if fp.Y.Log {
+			p.plot.Y.Scale, p.plot.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		}
+		for i, l := range fp.Lines {
+			xys := make(plotter.XYs, len(l.Points))
+			for k, pt := range l.Points {
+				xys[k] = plotter.XY{X: pt.X, Y: pt.Y}
+			}
+			p.line(l.Name, i, xys)
+		}
+		if len(fp.Bars) > 0 {
+			p.bars(fp.X.Categories, fp.Bars)
+		}
+		if len(fp.Spans) > 0 {
+			p.spans(fp.Y.Categories, fp.Spans, fp.Phases)
+		}
+		for _, l := range fp.Levels {
+			p.level(l.Name, l.Y)
+		}
+		if fp.X.FromZero {
+			p.plot.X.Min, p.plot.X.Max = 0, math.Max(p.plot.X.Max, 1)
+		}
+		if fp.Y.FromZero {
+			p.plot.Y.Min, p.plot.Y.Max = 0, math.Max(p.plot.Y.Max, 1)
+		}
+		c.panels = append(c.panels, p)
 	}
-	return t.Arm
-}
-
-// trialSuffix is " #n" for a trial of an experiment that runs several.
-func trialSuffix(r experiment.Record, t experiment.Trial) string {
-	if r.Experiment.Trials > 1 {
-		return fmt.Sprintf(" #%d", t.Trial)
+	if len(c.panels) == 1 {
+		c.panels[0].plot.Title.Text = f.Title
 	}
-	return ""
-}
-
-// measurement is m's value in t, with false where the observations cannot
-// give it.
-func measurement(m experiment.Metric, t experiment.Trial) (float64, bool) {
-	v, err := m.Of(t)
-	return v, err == nil
-}
-
-// timelineXYs is a timeline's points, in seconds from its first sample.
-func timelineXYs(ps []experiment.Point) plotter.XYs {
-	xys := make(plotter.XYs, len(ps))
-	for i, pt := range ps {
-		xys[i] = plotter.XY{X: pt.At.Seconds(), Y: pt.Value}
+	switch {
+	case small:
+		c.width, c.height = smallWidth, smallHeight
+		if len(c.panels) == 1 {
+			c.width = smallWidth / 2
+		}
+	case len(f.Chart) == 1 && len(f.Chart[0].Spans) > 0:
+		// A row per connection, the rows as thick as they are many.
+		rows := len(f.Chart[0].Spans)
+		c.width, c.height = chartWidth, chartHeight*0.5
+		if rows > 3 {
+			c.height = chartHeight * vg.Length(0.4+0.1*float64(min(rows, 16)))
+		}
 	}
-	return xys
+	return c
 }
 
-// bars is one series of a bar chart: a value per category, ok false where
-// the metric could not give one.
-type bars struct {
-	name   string
-	values []float64
-	ok     []bool
-}
-
-// add appends one category's value.
-func (b *bars) add(v float64, ok bool) {
-	b.values, b.ok = append(b.values, v), append(b.ok, ok)
-}
-
-// barPanel draws grouped bars: one group per category, one bar per series,
+// bars draws grouped bars: one group per category, one bar per series,
 // each with its value written above it ("?" where it has none).
-func barPanel(xLabel, yLabel string, categories []string, series []bars) panel {
-	p := newPanel("", xLabel, yLabel)
+func (p *panel) bars(categories []string, series []experiment.Bars) {
 	group := vg.Points(math.Min(96, 360/float64(max(1, len(categories)))))
 	width := group / vg.Length(max(1, len(series)))
 	for i, s := range series {
@@ -233,8 +224,8 @@ func barPanel(xLabel, yLabel string, categories []string, series []bars) panel {
 		labels := make([]string, len(categories))
 		for j := range categories {
 			labels[j] = "?"
-			if j < len(s.values) && j < len(s.ok) && s.ok[j] && !math.IsNaN(s.values[j]) && !math.IsInf(s.values[j], 0) {
-				vs[j], labels[j] = s.values[j], plainNumber(math.Round(s.values[j]*10)/10)
+			if j < len(s.Values) && s.Values[j].OK {
+				vs[j], labels[j] = s.Values[j].V, experiment.Number(math.Round(s.Values[j].V*10)/10)
 			}
 		}
 		b, err := plotter.NewBarChart(vs, width)
@@ -244,7 +235,7 @@ func barPanel(xLabel, yLabel string, categories []string, series []bars) panel {
 		b.Color, b.LineStyle.Width = colour(i), 0
 		b.Offset = width*vg.Length(i) - group/2 + width/2
 		p.plot.Add(b)
-		p.key(s.name, b)
+		p.key(s.Name, b)
 		xys := make(plotter.XYs, len(vs))
 		for j, v := range vs {
 			xys[j] = plotter.XY{X: float64(j), Y: v}
@@ -262,7 +253,34 @@ func barPanel(xLabel, yLabel string, categories []string, series []bars) panel {
 	p.plot.X.Tick.Label.Font.Size = vg.Points(8)
 	p.plot.X.Min, p.plot.X.Max = -0.5, float64(len(categories))-0.5
 	p.plot.Y.Min = math.Min(p.plot.Y.Min, 0)
-	return p
+}
+
+// phaseColours colour the phases of spans, in order: the handshake grey,
+// the wait orange, the reply blue.
+var phaseColours = []color.Color{
+	color.RGBA{200, 200, 200, 255},
+	color.RGBA{230, 159, 0, 255},
+	color.RGBA{0, 114, 178, 255},
+}
+
+// spans draws a row per category, each span of it a thick line from its
+// start to its end, coloured by phase, the phases named in the legend.
+func (p *panel) spans(rows []string, spans [][]experiment.Span, phases []string) {
+	longest := 0.0
+	for y, row := range spans {
+		for _, s := range row {
+			longest = math.Max(longest, s.To)
+			if l, err := segment(s.From, s.To, float64(y), phaseColours[s.Phase%len(phaseColours)]); err == nil {
+				p.plot.Add(l)
+			}
+		}
+	}
+	p.plot.NominalY(rows...)
+	p.plot.Y.Min, p.plot.Y.Max = -0.7, float64(len(rows))-0.3
+	p.plot.X.Min, p.plot.X.Max = 0, longest*1.02
+	for i, name := range phases {
+		p.key(name, swatch{phaseColours[i%len(phaseColours)]})
+	}
 }
 
 // swatch is a legend's filled square, for series drawn by hand.

@@ -12,6 +12,7 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/experiment"
+	"github.com/serverlab/serverlab/harness/load"
 )
 
 // svgTexts returns a chart's SVG, checked to be well-formed XML, and the
@@ -101,7 +102,7 @@ func TestCharts(t *testing.T) {
 		// Measured beside predicted: backlog-128 connected 129 of the 130 its check predicts.
 		{"backlog", backlogRecord(t),
 			[]string{"Connected at once (within 500ms), per backlog", "Never connected, per backlog"},
-			[]string{"backlog 128", "129", "130", "predicted (backlog + 2)"}},
+			[]string{"backlog-128", "129", "130", "predicted (backlog + 2)"}},
 		// 3c's 20 zombies and 21 forks − 0 reaps; 3g was never probed: "?".
 		{"zombies", zombiesRecord(t),
 			[]string{"Zombies at the last probe, beside the log's forks − reaps"},
@@ -184,39 +185,39 @@ func TestChartSVG(t *testing.T) {
 }
 
 // TestLoadCharts: the throughput and latency-under-load charts draw what
-// the load steps measured, once loadRuns reads it, and nothing before.
+// the load steps measured, and a record without load steps gets its table
+// only.
 func TestLoadCharts(t *testing.T) {
-	var runs []loadRun
-	for _, m := range []string{"epoll", "threads"} {
+	loaded := func(arm string) experiment.Trial {
+		tr := trial(arm, "epoll", nil)
 		for _, c := range []int{1, 10, 100} {
-			runs = append(runs, loadRun{Model: m, Step: fmt.Sprintf("%d connections", c), Connections: c, RPS: float64(1000 * c),
-				Latency: loadPercentiles{P50: 0.1 * float64(c), P90: 0.2 * float64(c), P99: 0.5 * float64(c), P999: float64(c)},
-				Seconds: []loadSecond{{0, 900, 0.4}, {1, 1000, 0.5}, {2, 1100, 0}}})
+			res := load.Result{Connections: c, RPS: float64(1000 * c), DurationS: 2,
+				Latency:  load.Percentiles{P50: 0.1 * float64(c), P90: 0.2 * float64(c), P99: 0.5 * float64(c), P999: float64(c)},
+				Timeline: []load.Second{{Second: 0, Requests: 900, P99: 0.4}, {Second: 1, Requests: 1000, P99: 0.5}, {Second: 2, Requests: 1100}}}
+			tr.Steps = append(tr.Steps, experiment.Observation{Label: fmt.Sprintf("%d connections", c), Kind: experiment.StepLoad,
+				Load: &experiment.LoadRun{Result: res}})
 		}
+		return tr
 	}
 	tests := []struct {
-		name   string
-		draw   func([]loadRun) []chart
-		titles []string
-		texts  []string
+		name, arm string
+		titles    []string
+		texts     []string
 	}{
-		{"throughput", throughputCharts,
-			[]string{"Throughput against concurrency, per model", "Latency against concurrency, per model"},
-			[]string{"epoll", "threads", "requests per second", "tail (p99)"}},
-		{"latency-under-load", latencyCharts,
+		{"throughput", "epoll/keep-alive",
+			[]string{"Throughput against concurrency, per model (keep-alive)", "Latency against concurrency, per model (keep-alive)"},
+			[]string{"epoll (keep-alive)", "requests per second", "tail (p99)"}},
+		{"latency-under-load", "epoll",
 			[]string{"Latency percentiles under load, per model", "Second by second, per model"},
 			[]string{"p99.9", "epoll, 100 connections", "their p99"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if len(experiment.ViewsOf(tt.name)) == 0 {
-				t.Errorf("got no view declared for %s, want the hook", tt.name)
-			}
-			if cs := tt.draw(nil); len(cs) != 0 {
-				t.Errorf("without runs: got %d charts, want none", len(cs))
+			if cs := chartsFor(tt.name, record(t, tt.name, trial(tt.arm, "epoll", nil))); len(cs) != 0 {
+				t.Errorf("without load steps: got %d charts, want none", len(cs))
 			}
 			var titles, texts []string
-			for _, c := range tt.draw(runs) {
+			for _, c := range chartsFor(tt.name, record(t, tt.name, loaded(tt.arm))) {
 				titles = append(titles, c.title)
 				_, ts := svgTexts(t, c)
 				texts = append(texts, ts...)
@@ -233,30 +234,15 @@ func TestLoadCharts(t *testing.T) {
 	}
 }
 
-func TestPlainNumber(t *testing.T) {
-	tests := []struct {
-		in   float64
-		want string
-	}{
-		{75, "75"},        // no decimals for a whole number
-		{2.5, "2.5"},      // no trailing zeros
-		{0.001, "0.001"},  // no exponent
-		{1e6, "1000000"},  // nor for a large one
-		{-0.0000001, "0"}, // no negative zero
-	}
-	for _, tt := range tests {
-		if got := plainNumber(tt.in); got != tt.want {
-			t.Errorf("plainNumber(%g): got %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-// chartsFor draws every view the suite declares for the experiment called
-// name, as the page does.
+// chartsFor draws every chart of the figures the suite declares for the
+// experiment called name, as the page does.
 func chartsFor(name string, r experiment.Record) []chart {
+	r.Experiment.Name = name
 	var out []chart
-	for _, v := range experiment.ViewsOf(name) {
-		out = append(out, chartsOf(r, v)...)
+	for _, f := range experiment.FiguresOf(r) {
+		if len(f.Chart) > 0 {
+			out = append(out, drawFigure(f, false))
+		}
 	}
 	return out
 }

@@ -104,11 +104,13 @@ type trialRow struct {
 	Samples                int
 }
 
-// htmlFigure is a chart drawn for the page.
+// htmlFigure is a figure rendered for the page: a table, or a chart's SVG.
 type htmlFigure struct {
-	ID, Title, Desc string
-	Problem         string        // why it could not be drawn
-	SVG             template.HTML // gonum's markup, trusted: it escapes its own text
+	ID, Title, Desc, Note string
+	Folded                bool
+	Table                 *experiment.Table
+	Problem               string        // why it could not be drawn
+	SVG                   template.HTML // gonum's markup, trusted: it escapes its own text
 }
 
 // MergedHTML renders index.html of a merge (see MergedMarkdown): the
@@ -191,16 +193,8 @@ func newSection(r experiment.Record) htmlSection {
 		}
 		s.Checks = append(s.Checks, row)
 	}
-	if views := experiment.ViewsOf(e.Name); len(views) > 0 {
-		s.Figures = drawFigures(s.Anchor+"-fig", func() []chart {
-			var out []chart
-			for _, v := range views {
-				out = append(out, chartsOf(r, v)...)
-			}
-			return out
-		})
-	}
-	s.Samples = drawFigures(s.Anchor+"-samples", func() []chart { return sampleCharts(r) })
+	s.Figures = htmlFigures(s.Anchor+"-fig", func() []experiment.Figure { return experiment.FiguresOf(r) }, false)
+	s.Samples = htmlFigures(s.Anchor+"-samples", func() []experiment.Figure { return experiment.SampleFigures(r) }, true)
 	for _, t := range r.Trials {
 		end := specimenAtEnd(t)
 		last, _ := experiment.LastLine(t)
@@ -212,19 +206,31 @@ func newSection(r experiment.Record) htmlSection {
 	return s
 }
 
-// drawFigures draws an experiment's charts as the page's figures, numbered
-// under prefix. A chart that cannot be drawn (a bug in its function, or
+// htmlFigures renders a record's figures for the page, numbered under
+// prefix, whatever view made them: a table as a table, a chart as SVG
+// (small: the small multiples). A view or chart that fails (a bug in it, or
 // data gonum refuses) becomes a figure that says so, and the rest of the
 // page stands.
-func drawFigures(prefix string, draw func() []chart) (out []htmlFigure) {
+func htmlFigures(prefix string, figures func() []experiment.Figure, small bool) (out []htmlFigure) {
 	defer func() {
 		if p := recover(); p != nil {
 			out = append(out, htmlFigure{ID: fmt.Sprintf("%s-%d", prefix, len(out)+1), Problem: fmt.Sprint(p)})
 		}
 	}()
-	for i, c := range draw() {
-		id := fmt.Sprintf("%s-%d", prefix, i+1)
-		out = append(out, htmlFigure{ID: id, Title: c.title, Desc: c.desc, SVG: template.HTML(c.svg(id))})
+	for i, f := range figures() {
+		h := htmlFigure{ID: fmt.Sprintf("%s-%d", prefix, i+1), Title: f.Title, Desc: f.Desc, Note: f.Note, Folded: f.Folded, Table: f.Table}
+		if len(f.Chart) > 0 {
+			h.SVG = template.HTML(drawFigure(f, small).svg(h.ID))
+		}
+		out = append(out, h)
 	}
 	return out
+}
+
+// sampleEvery is how often the record's trials were sampled, in words.
+func sampleEvery(r experiment.Record) string {
+	if r.Experiment.SampleEvery > 0 {
+		return r.Experiment.SampleEvery.String()
+	}
+	return "1s"
 }

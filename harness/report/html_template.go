@@ -71,6 +71,7 @@ blockquote.seed { margin: 0; padding: .5rem .9rem; border-left: 4px solid #bf870
 tr.failed td { background: #ffebe9; }
 tr.undecided td { background: #fff8c5; }
 figure.chart { margin: 1.2rem 0; }
+.figtable h4 { margin: 1rem 0 .3rem; font-size: .95rem; }
 figure.chart svg { display: block; max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 p.problem { color: #a40e26; }
 td.nowrap { white-space: nowrap; }
@@ -241,9 +242,23 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 {{- if .Figures}}
 <h3 id="{{.Anchor}}-figures">Figures<a class="anchor" href="#{{.Anchor}}-figures" aria-label="Link to this section">#</a></h3>
 {{- range .Figures}}
+{{- if .Problem}}
+<p class="problem" id="{{.ID}}">This figure could not be drawn: {{.Problem}}</p>
+{{- else if .Table}}
+{{- if .Folded}}
+<details id="{{.ID}}"><summary>{{.Title}}{{if .Desc}}: {{.Desc}}{{end}}</summary>
+{{template "figtable" .Table}}
+</details>
+{{- else}}
+<div class="figtable" id="{{.ID}}">{{if .Title}}<h4>{{.Title}}</h4>{{end}}{{if .Desc}}<p>{{.Desc}}</p>{{end}}
+{{template "figtable" .Table}}{{if .Note}}<p class="muted">{{.Note}}</p>{{end}}
+</div>
+{{- end}}
+{{- else}}
 <figure class="chart" id="{{.ID}}">
-{{if .Problem}}<p class="problem">This chart could not be drawn: {{.Problem}}</p>{{else}}{{.SVG}}{{end}}<figcaption>{{.Desc}}</figcaption>
+{{.SVG}}<figcaption>{{.Desc}}{{if .Note}} {{.Note}}{{end}}</figcaption>
 </figure>
+{{- end}}
 {{- end}}
 {{- end}}
 {{- if .Samples}}
@@ -305,4 +320,11 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 </script>
 </body>
 </html>
-`
+{{define "figtable"}}<table>
+<thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr>{{range .}}<td>{{if .Code}}<code>{{.Text}}</code>{{else if .Strong}}<strong>{{.Text}}</strong>{{else}}{{.Text}}{{end}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+</table>{{end}}`

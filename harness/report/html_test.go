@@ -262,13 +262,15 @@ func TestHTMLEscapes(t *testing.T) {
 	}
 }
 
-// TestHTMLChartThatPanics: a chart that cannot be drawn says so in its
-// figure; the charts drawn before it, and the page, stand.
+// TestHTMLChartThatPanics: a figure that cannot be drawn says so in its
+// place; the figures drawn before it, and the page, stand.
 func TestHTMLChartThatPanics(t *testing.T) {
-	drawn := chartsFor("head-of-line", headOfLineRecord(t))[0]
-	figs := drawFigures("x", func() []chart {
-		return []chart{drawn, {title: "broken", panels: []panel{{}}}} // a panel without a plot
-	})
+	good := experiment.FiguresOf(headOfLineRecord(t))[0]
+	figs := htmlFigures("x", func() []experiment.Figure {
+		// Bars without categories to put them on: gonum refuses them.
+		bad := experiment.Figure{Title: "broken", Chart: []experiment.Panel{{Bars: []experiment.Bars{{Name: "x"}}, Spans: [][]experiment.Span{{{Phase: -1, To: 1}}}}}}
+		return []experiment.Figure{good, bad}
+	}, false)
 	if len(figs) != 2 {
 		t.Fatalf("got %d figures, want the one drawn and the one that says why not", len(figs))
 	}

@@ -175,8 +175,8 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 		w("| `%s` | %s | %s | %s | %s |", cell(c.Check.String()), cell(measured(c.Values)), checkMargin(c), cell(held), cell(c.Check.Why))
 	}
 	w("")
-	for _, v := range experiment.ViewsOf(e.Name) {
-		markdownView(b, r, v)
+	for _, f := range experiment.FiguresOf(r) {
+		writeFigure(b, f)
 	}
 	writeTrials(b, r)
 }
@@ -280,4 +280,16 @@ func outcomes(rs []client.Result) string {
 // a newline the row.
 func cell(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s)
+}
+
+// specimenAtEnd says how a trial's specimen ended, as the trials' tables
+// show it: still running, its exit status, or why the trial failed.
+func specimenAtEnd(t experiment.Trial) string {
+	switch {
+	case t.Error != "":
+		return "trial failed: " + t.Error
+	case !t.Exit.Running:
+		return fmt.Sprintf("exited %d", t.Exit.ExitCode)
+	}
+	return "running"
 }
