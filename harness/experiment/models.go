@@ -224,14 +224,8 @@ func blockingLoop() Experiment {
 			"The same delay as a timer lets the loop go on: each connection waits on its own deadline, and the loop closes them as they fall due.",
 		Trials: 1,
 		Arms:   []Arm{arm("timer"), arm("block", "--block")},
-		Checks: []Check{
-			check("timer", Outcomes(client.Replied), EQ, 5, "every client is served"),
-			check("timer", DoneMax(), LE, 1.5*d.Seconds(), "the last client ends by 1.5*D"),
-			check("timer", DoneMin(), GE, 0.9*d.Seconds(), "no client ends before its delay"),
-			check("block", Outcomes(client.Replied), EQ, 5, "every client is served, in turn"),
-			check("block", Staircase(d), LE, 0.25, "the k-th client ends within D/4 of k*D"),
-		},
-		Views: []View{ConnectionPhases{}},
+		Checks: append(atOnce("timer", 5, d, "its delay"), inTurn("block", 5, d)...),
+		Views:  []View{ConnectionPhases{}},
 	}
 }
 

@@ -134,14 +134,8 @@ func wsgiConcurrency() Experiment {
 			"A forking server runs each view in its child, so their sleeps overlap.",
 		Trials: 1,
 		Arms:   []Arm{arm("webserver2", "webserver2-flask"), arm("webserver3h", "webserver3h-flask")},
-		Checks: []Check{
-			check("webserver2", Outcomes(client.Replied), EQ, 5, "every client is served, in turn"),
-			check("webserver2", Staircase(d), LE, 0.25, "the k-th client ends within D/4 of k*D"),
-			check("webserver3h", Outcomes(client.Replied), EQ, 5, "every client is served at once"),
-			check("webserver3h", DoneMax(), LE, 1.5*d.Seconds(), "the last client ends by 1.5*D"),
-			check("webserver3h", DoneMin(), GE, 0.9*d.Seconds(), "no client ends before its view's sleep"),
-		},
-		Views: []View{ConnectionPhases{}},
+		Checks: append(inTurn("webserver2", 5, d), atOnce("webserver3h", 5, d, "its view's sleep")...),
+		Views:  []View{ConnectionPhases{}},
 	}
 }
 
