@@ -466,9 +466,16 @@ func processLimit() Experiment {
 	}
 }
 
+// firstChildExits are eintr's steps: a client, whose child exits (and
+// raises SIGCHLD) while the parent waits in accept(), then a second client
+// to see whether the parent still serves.
+func firstChildExits() []Step {
+	return []Step{clients("first client", 1, 0, 3*time.Second), wait(500 * time.Millisecond), clients("second client", 1, 0, 3*time.Second)}
+}
+
 func eintr() Experiment {
 	d := time.Second
-	steps := []Step{clients("first client", 1, 0, 3*time.Second), wait(500 * time.Millisecond), clients("second client", 1, 0, 3*time.Second)}
+	steps := firstChildExits()
 	return Experiment{
 		Name:  "eintr",
 		Title: "A SIGCHLD handler interrupts accept(): EINTR",

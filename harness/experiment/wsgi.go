@@ -141,7 +141,7 @@ func wsgiConcurrency() Experiment {
 
 func eintrPython() Experiment {
 	d := time.Second
-	steps := []Step{clients("first client", 1, 0, 3*time.Second), wait(500 * time.Millisecond), clients("second client", 1, 0, 3*time.Second)}
+	steps := firstChildExits()
 	return Experiment{
 		Name:  "eintr-python",
 		Title: "The same SIGCHLD, the same accept(): the C 3e dies of EINTR, the Python one lives (PEP 475)",
