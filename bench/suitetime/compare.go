@@ -77,24 +77,19 @@ type row struct {
 // experiments both have.
 func compare(then, now []experiment.Record) (rows []row, total row) {
 	byName := map[string]*row{}
-	var names []string
-	for _, r := range now {
-		n := r.Experiment.Name
-		if byName[n] == nil {
-			byName[n] = &row{Name: n}
-			names = append(names, n)
+	var names, gone []string // in now's order; then those only then had
+	side := func(recs []experiment.Record, order *[]string, set func(*row, cost)) {
+		for _, r := range recs {
+			n := r.Experiment.Name
+			if byName[n] == nil {
+				byName[n] = &row{Name: n}
+				*order = append(*order, n)
+			}
+			set(byName[n], costOf(r))
 		}
-		byName[n].Now, byName[n].InNow = costOf(r), true
 	}
-	var gone []string
-	for _, r := range then {
-		n := r.Experiment.Name
-		if byName[n] == nil {
-			byName[n] = &row{Name: n}
-			gone = append(gone, n)
-		}
-		byName[n].Then, byName[n].InThen = costOf(r), true
-	}
+	side(now, &names, func(r *row, c cost) { r.Now, r.InNow = c, true })
+	side(then, &gone, func(r *row, c cost) { r.Then, r.InThen = c, true })
 	sort.Strings(gone)
 	total = row{Name: "TOTAL", InThen: true, InNow: true}
 	for _, n := range append(names, gone...) {
