@@ -227,6 +227,19 @@ func (e Experiment) Validate() error {
 			return fmt.Errorf("experiment %s: check over %q, want every or any", e.Name, c.Over)
 		}
 	}
+	for i, v := range e.Views {
+		r, ok := v.(stepReader)
+		if !ok {
+			continue
+		}
+		for _, ref := range r.reads() {
+			for _, a := range e.Arms {
+				if !a.has(ref) {
+					return fmt.Errorf("experiment %s: view %d (%T): arm %s has no %s step %q", e.Name, i+1, v, a.Name, ref.kind, ref.label)
+				}
+			}
+		}
+	}
 	return nil
 }
 

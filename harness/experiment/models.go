@@ -75,7 +75,7 @@ func slowClients() Experiment {
 			TrialTable{By: "model", Columns: []Column{
 				Col("probes answered within "+quick.String(), RepliedWithin(quick).Among(asking)),
 				Col("answered at all", Outcomes(client.Replied).Among(asking)),
-				{"slowest probe", func(t Trial) Cell {
+				{Header: "slowest probe", Cell: func(t Trial) Cell {
 					if ds := DoneTimes(OfStep(t, asking.Label)); len(ds) > 0 {
 						return Text(ds[len(ds)-1].Round(time.Millisecond).String())
 					}

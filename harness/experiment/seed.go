@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
 )
@@ -235,13 +236,13 @@ func backlog() Experiment {
 		prediction(func(p predicted) int { return p.out })
 	e.Views = []View{
 		TrialTable{Title: "Connected at once, per backlog", Columns: []Column{
-			{"backlog", cell(backlogOf)},
+			{Header: "backlog", Cell: cell(backlogOf)},
 			Col("connections", Connections()),
 			Col("connected within "+within.String(), ConnectedWithin(within)),
-			{"predicted (backlog + 2)", cell(in)},
+			{Header: "predicted (backlog + 2)", Cell: cell(in)},
 			Col("never connected", Unconnected()),
-			{"predicted", cell(out)},
-			{"net.core.somaxconn", func(t Trial) Cell {
+			{Header: "predicted", Cell: cell(out)},
+			{Header: "net.core.somaxconn", Cell: func(t Trial) Cell {
 				if t.Start == nil {
 					return Text("?")
 				}
@@ -250,10 +251,10 @@ func backlog() Experiment {
 		}},
 		TrialBars{Title: "Connected at once (within " + within.String() + "), per backlog", X: "listen backlog", Y: "connections",
 			Desc: "For each backlog, the connections whose handshake completed within " + within.String() + ", beside the check's prediction of backlog + 2.",
-			Bars: []Bar{BarOf("measured", ConnectedWithin(within)), {"predicted (backlog + 2)", in}}},
+			Bars: []Bar{BarOf("measured", ConnectedWithin(within)), {Name: "predicted (backlog + 2)", Of: in}}},
 		TrialBars{Title: "Never connected, per backlog", X: "listen backlog", Y: "connections",
 			Desc: "For each backlog, the connections whose handshake never completed before the client's timeout, beside the check's prediction.",
-			Bars: []Bar{BarOf("measured", Unconnected()), {"predicted", out}}},
+			Bars: []Bar{BarOf("measured", Unconnected()), {Name: "predicted", Of: out}}},
 	}
 	return e
 }
@@ -290,16 +291,7 @@ func clientHang() Experiment {
 		Views: []View{ConnectionPhases{}, TrialTable{Title: "What the probe saw 1 s in, while the client waited", Columns: []Column{
 			Col("live children", LiveChildren(during)),
 			YesNo("server holds the client's socket (by inode)", HoldsClientSocket(during)),
-			{"server's descriptors", func(t Trial) Cell {
-				for _, s := range t.Steps {
-					if s.Label == during.Label && s.Probe != nil {
-						if srv, ok := s.Probe.Server(t.Comm); ok {
-							return Text(strconv.Itoa(srv.FDs))
-						}
-					}
-				}
-				return Text("?")
-			}},
+			ProbeCol("server's descriptors", during, func(p agent.Process) string { return strconv.Itoa(p.FDs) }),
 		}}},
 	}
 }
@@ -338,7 +330,7 @@ func fdExhaustion() Experiment {
 		), bounds...),
 		Views: []View{
 			TrialTable{Columns: []Column{
-				{"nofile", func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.NoFile, 10)) }},
+				{Header: "nofile", Cell: func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.NoFile, 10)) }},
 				Col("descriptors at start", FDsAtStart()),
 				Col("accepts", LogLines(catalogue.LogAccept)),
 				Col("descriptor growth", FDsGrowth()),
@@ -430,16 +422,16 @@ func processLimit() Experiment {
 		Checks:      append(limitChecks("nproc-400", NProc), limitChecks("pids-400", Pids)...),
 		Views: []View{
 			TrialTable{Columns: []Column{
-				{"nproc", func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.NProc, 10)) }},
-				{"pids", func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.Pids, 10)) }},
+				{Header: "nproc", Cell: func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.NProc, 10)) }},
+				{Header: "pids", Cell: func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.Pids, 10)) }},
 				Col("forks", LogLines(catalogue.LogFork)),
-				{"limit that bound", func(t Trial) Cell {
+				{Header: "limit that bound", Cell: func(t Trial) Cell {
 					if limit, forks, ok := BoundBy(t); ok {
 						return Cell{Text: fmt.Sprintf("%s, after %d forks", limit, forks), Strong: true}
 					}
 					return Text("neither: the forks reached no limit - 1")
 				}},
-				{"host tasks: start → peak", func(t Trial) Cell {
+				{Header: "host tasks: start → peak", Cell: func(t Trial) Cell {
 					peak, ok := Peak(Timeline(t, SeriesHostTasks))
 					if t.Start == nil || !ok {
 						return Text("?")
@@ -558,12 +550,12 @@ func zombieViews() []View {
 		TrialTable{Title: "The server's log beside /proc at the last probe, per trial", Columns: []Column{
 			Col("forks", LogLines(catalogue.LogFork)),
 			Col("reaps", LogLines(catalogue.LogReap)),
-			{"forks − reaps", func(t Trial) Cell { return Text(gap(t).String()) }},
+			{Header: "forks − reaps", Cell: func(t Trial) Cell { return Text(gap(t).String()) }},
 			Col("zombies in /proc", Zombies()),
 		}},
 		TrialBars{Title: "Zombies at the last probe, beside the log's forks − reaps", X: "trial", Y: "children",
 			Desc: "For each trial, the zombie children /proc showed at the last probe, and the forks the server logged minus the reaps: every fork not reaped is a child still there.",
-			Bars: []Bar{BarOf("zombies in /proc", Zombies()), {"forks − reaps in the log", gap}}},
+			Bars: []Bar{BarOf("zombies in /proc", Zombies()), {Name: "forks − reaps in the log", Of: gap}}},
 	}
 }
 

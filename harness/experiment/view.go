@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/serverlab/serverlab/harness/agent"
 )
 
 // View is a figure of an experiment's observations, declared with the
@@ -15,6 +17,11 @@ import (
 type View interface {
 	Figures(r Record) []Figure
 }
+
+// stepReader is a view that reads steps of the arms (through its metrics,
+// or itself): Validate finds each in every arm before any container starts,
+// as it does a check's.
+type stepReader interface{ reads() []stepRef }
 
 // ViewsOf returns the views the suite declares for the experiment a record
 // holds: a record keeps its experiment's data, and its views are drawn as
@@ -49,27 +56,46 @@ func TrialName(r Record, t Trial) string {
 type Column struct {
 	Header string
 	Cell   func(Trial) Cell
+	steps  []stepRef // the steps it reads
 }
 
 // Col is a column of a metric's value, "?" where the trial cannot give it.
 func Col(header string, m Metric) Column {
-	return Column{header, func(t Trial) Cell { return Text(Measured(m, t).String()) }}
+	return Column{header, func(t Trial) Cell { return Text(Measured(m, t).String()) }, m.reads}
+}
+
+// ProbeCol is a column of what the probe at saw of the server (fn of its
+// process), "?" where it did not see it.
+func ProbeCol(header string, at Step, fn func(agent.Process) string) Column {
+	return Column{header, func(t Trial) Cell {
+		for _, s := range t.Steps {
+			if s.Label == at.Label && s.Probe != nil {
+				if srv, ok := s.Probe.Server(t.Comm); ok {
+					return Text(fn(srv))
+				}
+			}
+		}
+		return Text("?")
+	}, []stepRef{{StepProbe, at.Label}}}
 }
 
 // ColIn is a column of a metric's value to one decimal, in unit.
 func ColIn(header string, m Metric, unit string) Column {
-	return Column{header, func(t Trial) Cell {
+	c := Col(header, m)
+	c.Cell = func(t Trial) Cell {
 		v := Measured(m, t)
 		if !v.OK {
 			return Text("?")
 		}
 		return Text(fmt.Sprintf("%.1f %s", v.V, unit))
-	}}
+	}
+	return c
 }
 
 // YesNo is a column of a metric that is 1 or 0.
 func YesNo(header string, m Metric) Column {
-	return Column{header, func(t Trial) Cell {
+	c := Col(header, m)
+	c.Cell = func(t Trial) Cell {
 		switch v := Measured(m, t); {
 		case !v.OK:
 			return Text("?")
@@ -80,12 +106,13 @@ func YesNo(header string, m Metric) Column {
 		default:
 			return Text(v.String())
 		}
-	}}
+	}
+	return c
 }
 
 // LastLineCol is the server's own last log line.
 func LastLineCol() Column {
-	return Column{"last log line", func(t Trial) Cell {
+	return Column{Header: "last log line", Cell: func(t Trial) Cell {
 		last, _ := LastLine(t)
 		return Code(last)
 	}}
@@ -93,7 +120,7 @@ func LastLineCol() Column {
 
 // EndCol says how the specimen ended: running, or its exit status.
 func EndCol() Column {
-	return Column{"specimen at end", func(t Trial) Cell {
+	return Column{Header: "specimen at end", Cell: func(t Trial) Cell {
 		if t.Exit.Running {
 			return Text("running")
 		}
@@ -107,6 +134,14 @@ type TrialTable struct {
 	Title, Desc, Note string
 	By                string
 	Columns           []Column
+}
+
+func (v TrialTable) reads() []stepRef {
+	var out []stepRef
+	for _, c := range v.Columns {
+		out = append(out, c.steps...)
+	}
+	return out
 }
 
 func (v TrialTable) Figures(r Record) []Figure {
@@ -130,13 +165,14 @@ func (v TrialTable) Figures(r Record) []Figure {
 
 // Bar is one series of a TrialBars: its name, and its value in a trial.
 type Bar struct {
-	Name string
-	Of   func(Trial) Value
+	Name  string
+	Of    func(Trial) Value
+	steps []stepRef // the steps it reads
 }
 
 // BarOf is a series of a metric's values.
 func BarOf(name string, m Metric) Bar {
-	return Bar{name, func(t Trial) Value { return Measured(m, t) }}
+	return Bar{name, func(t Trial) Value { return Measured(m, t) }, m.reads}
 }
 
 // TrialBars is a chart of grouped bars, a group per trial, a bar per series.
@@ -144,6 +180,14 @@ type TrialBars struct {
 	Title, Desc string
 	X, Y        string // the axes' labels; X names the trials ("arm" unless set)
 	Bars        []Bar
+}
+
+func (v TrialBars) reads() []stepRef {
+	var out []stepRef
+	for _, b := range v.Bars {
+		out = append(out, b.steps...)
+	}
+	return out
 }
 
 func (v TrialBars) Figures(r Record) []Figure {
@@ -256,6 +300,8 @@ type ConnectionTimes struct {
 	Title, Desc string
 	Of          Step
 }
+
+func (v ConnectionTimes) reads() []stepRef { return []stepRef{{StepClient, v.Of.Label}} }
 
 func (v ConnectionTimes) Figures(r Record) []Figure {
 	p := Panel{X: Axis{Label: "connection, in the order sent"}, Y: Axis{Label: "seconds until it ended (log)", Log: true}}

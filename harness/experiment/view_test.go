@@ -3,6 +3,8 @@ package experiment
 import (
 	"strings"
 	"testing"
+
+	"github.com/serverlab/serverlab/harness/agent"
 )
 
 // TestFiguresOfReference: every view of the suite computes its figures from
@@ -101,6 +103,23 @@ func TestNumber(t *testing.T) {
 	for _, tt := range tests {
 		if got := Number(tt.in); got != tt.want {
 			t.Errorf("Number(%g): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestValidateFindsViewSteps: a figure that reads a step an arm does not
+// take fails Validate, as a check does, before any container starts.
+func TestValidateFindsViewSteps(t *testing.T) {
+	for name, v := range map[string]View{
+		"table":            TrialTable{Columns: []Column{Col("live children", LiveChildren(probe("during the wait")))}},
+		"probe column":     TrialTable{Columns: []Column{ProbeCol("fds", probe("during the wait"), func(agent.Process) string { return "" })}},
+		"bars":             TrialBars{Bars: []Bar{BarOf("threads", Threads(probe("during the wait")))}},
+		"connection times": ConnectionTimes{Of: Step{Kind: StepClient, Label: "during the wait"}},
+	} {
+		e := clientHang()
+		e.Views = append(e.Views, v)
+		if err := e.Validate(); err == nil || !strings.Contains(err.Error(), `step "during the wait"`) {
+			t.Errorf("%s: got %v, want the missing step named", name, err)
 		}
 	}
 }

@@ -45,12 +45,12 @@ func wsgiApps() Experiment {
 		// What each application answers is the lesson, not when: four at once.
 		Parallel: 4,
 		Views: []View{TrialTable{By: "server and application", Columns: []Column{
-			{"/hello", func(t Trial) Cell { return Text(fmt.Sprint(stepReply(t, StepHello1).Status)) }},
-			{"body", func(t Trial) Cell { return Code(strings.TrimSpace(string(stepReply(t, StepHello1).Body))) }},
-			{"Content-Type", func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Content-Type")) }},
-			{"Server", func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Server")) }},
-			{"environ keys", func(t Trial) Cell { return Text(fmt.Sprint(len(environOf(t)))) }},
-			{"wsgi.multiprocess", func(t Trial) Cell { return Text(environOf(t)["wsgi.multiprocess"]) }},
+			{Header: "/hello", Cell: func(t Trial) Cell { return Text(fmt.Sprint(stepReply(t, StepHello1).Status)) }},
+			{Header: "body", Cell: func(t Trial) Cell { return Code(strings.TrimSpace(string(stepReply(t, StepHello1).Body))) }},
+			{Header: "Content-Type", Cell: func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Content-Type")) }},
+			{Header: "Server", Cell: func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Server")) }},
+			{Header: "environ keys", Cell: func(t Trial) Cell { return Text(fmt.Sprint(len(environOf(t)))) }},
+			{Header: "wsgi.multiprocess", Cell: func(t Trial) Cell { return Text(environOf(t)["wsgi.multiprocess"]) }},
 		}}},
 	}
 	step := func(label, path string) Step {
