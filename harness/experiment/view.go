@@ -52,6 +52,23 @@ func TrialName(r Record, t Trial) string {
 	return t.Arm
 }
 
+// allSteps gathers the steps each of xs reads.
+func allSteps[T any](xs []T, steps func(T) []stepRef) []stepRef {
+	var out []stepRef
+	for _, x := range xs {
+		out = append(out, steps(x)...)
+	}
+	return out
+}
+
+// orArm is the label of a figure's trials: "arm" unless the view names it.
+func orArm(label string) string {
+	if label == "" {
+		return "arm"
+	}
+	return label
+}
+
 // Column is one column of a TrialTable: its header, and its cell in a trial.
 type Column struct {
 	Header string
@@ -137,19 +154,11 @@ type TrialTable struct {
 }
 
 func (v TrialTable) reads() []stepRef {
-	var out []stepRef
-	for _, c := range v.Columns {
-		out = append(out, c.steps...)
-	}
-	return out
+	return allSteps(v.Columns, func(c Column) []stepRef { return c.steps })
 }
 
 func (v TrialTable) Figures(r Record) []Figure {
-	by := v.By
-	if by == "" {
-		by = "arm"
-	}
-	tab := &Table{Columns: []string{by}}
+	tab := &Table{Columns: []string{orArm(v.By)}}
 	for _, c := range v.Columns {
 		tab.Columns = append(tab.Columns, c.Header)
 	}
@@ -183,22 +192,14 @@ type TrialBars struct {
 }
 
 func (v TrialBars) reads() []stepRef {
-	var out []stepRef
-	for _, b := range v.Bars {
-		out = append(out, b.steps...)
-	}
-	return out
+	return allSteps(v.Bars, func(b Bar) []stepRef { return b.steps })
 }
 
 func (v TrialBars) Figures(r Record) []Figure {
 	if len(r.Trials) == 0 {
 		return nil
 	}
-	x := v.X
-	if x == "" {
-		x = "arm"
-	}
-	p := Panel{X: Axis{Label: x}, Y: Axis{Label: v.Y}}
+	p := Panel{X: Axis{Label: orArm(v.X)}, Y: Axis{Label: v.Y}}
 	for _, t := range r.Trials {
 		p.X.Categories = append(p.X.Categories, TrialName(r, t))
 	}
