@@ -146,7 +146,9 @@ var models = []Preset{
 
 // WSGIApps are the applications of part 2, by the name their presets take,
 // with the module:callable the WSGI server loads and the body each answers
-// /hello with, the article's words.
+// /hello with: the article's code's (part 2 shows the bare application,
+// Flask's and Pyramid's), and Django's from the series' repository
+// (helloworld/views.py), which the article does not show.
 var WSGIApps = []WSGIApp{
 	{Name: "wsgiapp", App: "apps.wsgiapp:app", Body: "Hello world from a simple WSGI application!\n"},
 	{Name: "flask", App: "apps.flaskapp:app", Body: "Hello world from Flask!\n"},

@@ -10,37 +10,51 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 )
 
-// Departures lists where an arm runs its program otherwise than the article
-// did, worked out from the catalogue's record of the article (Preset.Article)
-// and the arm's own declaration, never written by hand: a program standing
-// in for another, a shorter or added delay, another backlog, other limits,
-// another wire. Arms of the lab's own presets, which the article has no
-// program for, depart from nothing.
-func Departures(a Arm) []string {
+// Departures lists where an arm of e runs its program otherwise than the
+// article did, worked out from the catalogue's record of the article
+// (Preset.Article, of the program the arm plays: StandsIn's when it stands
+// in for another), the article's claim that e quotes (its ulimits) and the
+// arm's own declaration, never written by hand: a program standing in for
+// another, a shorter or added delay, another backlog, other limits, another
+// wire. Arms of the lab's own presets, which the article has no program
+// for, depart from nothing.
+func Departures(e Experiment, a Arm) []string {
 	p, err := catalogue.LookupPreset(a.Preset)
 	if err != nil || p.Article.Source == "" {
 		return nil
 	}
 	var out []string
+	article := p.Article
 	if a.StandsIn != "" && a.StandsIn != p.Name {
 		out = append(out, fmt.Sprintf("%s stands in for the article's %s", p.Name, a.StandsIn))
+		if played, err := catalogue.LookupPreset(a.StandsIn); err == nil && played.Article.Source != "" {
+			article = played.Article
+		}
+	}
+	// The limits the article set for this lesson, as its claim says; a
+	// record made before quotes named claims has the program's.
+	ulimits := article.Ulimits
+	if e.Seed != nil {
+		if c, err := LookupClaim(e.Seed.Claim); err == nil {
+			ulimits = claimUlimits(c)
+		}
 	}
 	args := p.Args
 	if a.Args != nil {
 		args = a.Args
 	}
 	delay := flagDelay(args)
-	switch seed := p.Article.Delay; {
+	switch seed := article.Delay; {
 	case delay == seed:
 	case seed == 0:
-		out = append(out, fmt.Sprintf("a %s delay the article's %s does not have", seconds(delay), p.Article.Source))
+		out = append(out, fmt.Sprintf("a %s delay the article's %s does not have", seconds(delay), article.Source))
 	case delay == 0:
-		out = append(out, fmt.Sprintf("no delay (the article's %s sleeps %s)", p.Article.Source, seconds(seed)))
+		out = append(out, fmt.Sprintf("no delay (the article's %s sleeps %s)", article.Source, seconds(seed)))
 	default:
 		out = append(out, fmt.Sprintf("delay %s → %s", seconds(seed), seconds(delay)))
 	}
-	if b, err := strconv.Atoi(flagValue(args, "--backlog")); err == nil && b != p.Article.Backlog {
-		out = append(out, fmt.Sprintf("backlog %d → %d", p.Article.Backlog, b))
+	if b, err := strconv.Atoi(flagValue(args, "--backlog")); err == nil && b != article.Backlog {
+		out = append(out, fmt.Sprintf("backlog %d → %d", article.Backlog, b))
 	}
 	wire := p.Wire
 	if a.Wire != "" {
@@ -53,11 +67,23 @@ func Departures(a Arm) []string {
 	if a.Limits != nil {
 		limits = *a.Limits
 	}
-	out = append(out, limitDepartures(p.Article.Ulimits, limits)...)
+	out = append(out, limitDepartures(ulimits, limits)...)
 	if slices.ContainsFunc(a.Steps, func(s Step) bool { return s.Client != nil && s.Client.Revive }) {
 		out = append(out, "started again whenever it has died, so that every request is answered")
 	}
 	return out
+}
+
+// claimUlimits is the ulimit commands a claim names ("ulimit -u 400;
+// ulimit -n 500"), or "": the limits the article set for that lesson.
+func claimUlimits(c Claim) string {
+	var out []string
+	for _, t := range c.Terms() {
+		if strings.HasPrefix(t, "ulimit ") {
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // limitDepartures compares the article's ulimit line with the limits the

@@ -50,10 +50,29 @@ type Experiment struct {
 	FreshNamespace bool `json:"fresh_namespace,omitempty"`
 }
 
-// Quote is the article's own words and numbers, and where they stand.
+// Quote is the article's own words, and where they stand: its prose, or
+// the code of its programs, as Code says. Claim names the claim of the
+// article (Claims) it quotes, which holds it to the claim's part, place,
+// numbers and terms.
 type Quote struct {
 	Words  string `json:"words"`
-	Source string `json:"source"` // e.g. "webserver3d.py" or "Part 3"
+	Source string `json:"source"`         // where in the part: a program, or a passage, e.g. "webserver3d.py"
+	Part   int    `json:"part,omitempty"` // the article's part, 1 to 3
+	Code   bool   `json:"code,omitempty"` // the words are a program's, not the prose's
+	Claim  string `json:"claim,omitempty"`
+}
+
+// Cite says where a quote stands and what it is: "Part 3, webserver3d.py,
+// its prose".
+func (q Quote) Cite() string {
+	kind := "its prose"
+	if q.Code {
+		kind = "its code"
+	}
+	if q.Part == 0 { // a record made before quotes said their part
+		return q.Source + ", its words"
+	}
+	return fmt.Sprintf("Part %d, %s, %s", q.Part, q.Source, kind)
 }
 
 // Arm is one preset under one set of conditions.

@@ -34,8 +34,8 @@ func wsgiApps() Experiment {
 	e := Experiment{
 		Name:  "wsgi-apps",
 		Title: "Part 2: one WSGI server runs a bare application, Flask, Pyramid and Django unchanged",
-		Seed: &Quote{Source: "Part 2, webserver2.py",
-			Words: "python webserver2.py flaskapp:app ... python webserver2.py pyramidapp:app ... python webserver2.py djangoapp:app"},
+		Seed: &Quote{Part: 2, Source: "running webserver2.py", Claim: "part2-frameworks",
+			Words: "(lsbaws) $ python webserver2.py pyramidapp:app […] (lsbaws) $ python webserver2.py flaskapp:app […] (lsbaws) $ python webserver2.py djangoapp:app"},
 		Predicts: "the lab's WSGI server, iterative (webserver2) and forking (webserver3h), answers GET /hello with each application's body " +
 			"(Hello world from a simple WSGI application!, from Flask!, from Pyramid!, from Django!), status 200, a Content-Type, a Date and a Server header; " +
 			"and each application finds every environ key PEP 3333 requires, wsgi.multiprocess True only when forking",
@@ -126,8 +126,8 @@ func wsgiConcurrency() Experiment {
 	return Experiment{
 		Name:  "wsgi-concurrency",
 		Title: "A slow view blocks the iterative WSGI server; the forking one serves it in parallel",
-		Seed: &Quote{Source: "Part 3, webserver3h.py",
-			Words: "the concurrent WSGI server: a child per connection, reaped with waitpid(-1, WNOHANG)"},
+		Seed: &Quote{Part: 3, Source: "the end of part 3", Claim: "part3-wsgi-exercise",
+			Words: "I’ll leave it as an exercise for you to update the WSGI server from Part 2 and make it concurrent."},
 		Predicts: "with a Flask view that sleeps D = 1 s, 5 clients at once end in a staircase k*D (each within D/4) against webserver2-flask, " +
 			"and all between 0.9*D and 1.5*D against webserver3h-flask",
 		Mechanism: "The view runs in the server's own process: an iterative server runs one at a time, so the k-th client waits for k-1 views to finish. " +
@@ -145,8 +145,8 @@ func eintrPython() Experiment {
 	return Experiment{
 		Name:  "eintr-python",
 		Title: "The same SIGCHLD, the same accept(): the C 3e dies of EINTR, the Python one lives (PEP 475)",
-		Seed: &Quote{Source: "webserver3e.py",
-			Words: "Handle zombies by establishing a signal handler and calling 'wait' - Interrupted system call"},
+		Seed: &Quote{Part: 3, Source: "webserver3e.py and webserver3f.py", Claim: "part3-eintr",
+			Words: "What just happened? The call to accept failed with the error EINTR."},
 		Predicts: "the first child's exit interrupts the parent's accept() in both: the C webserver3e dies with accept: EINTR after one client; " +
 			"the Python webserver3e reaps the child in its handler and serves the second client too, logging no EINTR, because Python 3.5 and later retry the call (PEP 475)",
 		Mechanism: "A signal that lands while a process blocks in accept() without SA_RESTART makes the call fail with EINTR. " +

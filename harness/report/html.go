@@ -175,7 +175,7 @@ func newSection(r experiment.Record) htmlSection {
 	s := htmlSection{Anchor: anchor(r), Name: e.Name, Title: e.Title, Verdict: r.Verdict, Partial: r.Presets,
 		Seed: e.Seed, Predicts: e.Predicts, Mechanism: e.Mechanism, SampleEvery: sampleEvery(r)}
 	for _, a := range e.Arms {
-		d := experiment.Departures(a)
+		d := experiment.Departures(e, a)
 		if n := revivals(r, a.Name); n > 0 {
 			d = append(d, fmt.Sprintf("died and was started again %d times in this run", n))
 		}

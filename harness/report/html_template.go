@@ -214,7 +214,7 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 {{- end}}
 <dl class="claim">
 {{- with .Seed}}
-<dt>The article says <span class="whose">(the article's words, {{.Source}})</span></dt>
+<dt>The article says <span class="whose">(the article's words: {{.Cite}})</span></dt>
 <dd><blockquote class="seed">“{{.Words}}”</blockquote></dd>
 {{- end}}
 <dt>The lab predicts <span class="whose">(the lab's own prediction, which the checks hold it to)</span></dt>

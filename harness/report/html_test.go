@@ -76,7 +76,7 @@ func TestHTML(t *testing.T) {
 		{"section", `<section class="experiment" id="backlog-the-listen-backlog-holds-the-connections-a-busy-server-has-not-accepted">`},
 		{"heading", "<h2>zombies: Children never waited for become zombies<a class=\"anchor\" href=\"#zombies-children-never-waited-for-become-zombies\""},
 		// The article's words, labelled as the article's; the lab's prediction, as the lab's.
-		{"seed", "The article says <span class=\"whose\">(the article's words, webserver3b.py, webserver3c.py)</span></dt>\n<dd><blockquote class=\"seed\">“Server sleeps for 60 seconds after sending a response to a client (3b)"},
+		{"seed", "The article says <span class=\"whose\">(the article's words: Part 3, webserver3b.py and webserver3c.py, its prose)</span></dt>\n<dd><blockquote class=\"seed\">“If you’ve done that within 60 seconds then the second curl"},
 		{"prediction", "The lab predicts <span class=\"whose\">(the lab's own prediction, which the checks hold it to)</span></dt>\n<dd><p class=\"lab\">with a delay D = 1 s per request, 5 clients at once end in a staircase k*D"},
 		{"mechanism", "<dt>Why</dt>\n<dd>An iterative server runs accept, serve, close in one process"},
 		// Departures, from the catalogue.

@@ -188,13 +188,13 @@ func writeExplanation(b *strings.Builder, r experiment.Record) {
 	w := func(format string, a ...any) { fmt.Fprintf(b, format+"\n", a...) }
 	e := r.Experiment
 	if e.Seed != nil {
-		w("- **The article says** (%s, its words): “%s”", e.Seed.Source, e.Seed.Words)
+		w("- **The article says** (%s): “%s”", e.Seed.Cite(), e.Seed.Words)
 	}
 	w("- **The lab predicts:** %s.", e.Predicts)
 	w("- **Why:** %s", e.Mechanism)
 	var deps []string
 	for _, a := range e.Arms {
-		d := experiment.Departures(a)
+		d := experiment.Departures(e, a)
 		if n := revivals(r, a.Name); n > 0 {
 			d = append(d, fmt.Sprintf("died and was started again %d times in this run", n))
 		}

@@ -121,13 +121,13 @@ func TestMarkdown(t *testing.T) {
 		{"verdict row", "| [backlog](#backlog-the-listen-backlog-holds-the-connections-a-busy-server-has-not-accepted) | **not reproduced** | 4 | 10s | 2026-11-26 02:41 UTC |\n"},
 		{"verdict row", "| [zombies](#zombies-children-never-waited-for-become-zombies) | **inconclusive** | 2 | 10s | 2026-11-26 02:41 UTC |\n"},
 		// The article's words, labelled as the seed's, then the lab's prediction.
-		{"seed", "- **The article says** (webserver3b.py, webserver3c.py, its words): “Server sleeps for 60 seconds after sending a response to a client (3b)"},
+		{"seed", "- **The article says** (Part 3, webserver3b.py and webserver3c.py, its prose): “If you’ve done that within 60 seconds then the second curl"},
 		{"prediction", "- **The lab predicts:** with a delay D = 1 s per request, 5 clients at once end in a staircase k*D"},
 		{"mechanism", "- **Why:** An iterative server runs accept, serve, close in one process"},
 		// Departures, worked out from the catalogue.
 		{"departure", "  - 3b: delay 60 s → 1 s\n"},
 		{"departure", "  - backlog-0: a 10 s delay the article's webserver3a.py does not have; backlog 5 → 0\n"},
-		{"departure", "  - 3c: no delay (the article's webserver3c.py sleeps 60 s)\n"},
+		{"departure", "  - 3c: webserver3c stands in for the article's webserver3d\n"},
 		// The one lab commit the records were made at.
 		{"commit", "Every record was made at lab commit `9c806e536b46b577939d7296e3775fc3804f6bfa`.\n"},
 		// Checks with their measured values, their margins and whether they held.
