@@ -107,9 +107,9 @@ type Span struct {
 	From, To float64
 }
 
-// Measured is m's value in t as a figure holds it: none where the
+// measured is m's value in t as a figure holds it: none where the
 // observations cannot give it.
-func Measured(m Metric, t Trial) Value {
+func measured(m Metric, t Trial) Value {
 	v, err := m.Of(t)
 	return Value{V: v, OK: err == nil && !math.IsNaN(v) && !math.IsInf(v, 0)}
 }
@@ -133,8 +133,8 @@ func Number(x float64) string {
 	return s
 }
 
-// Points is a timeline's points, in seconds from its first sample.
-func Points(ps []Point) []XY {
+// points is a timeline's points, in seconds from its first sample.
+func points(ps []Point) []XY {
 	out := make([]XY, len(ps))
 	for i, p := range ps {
 		out[i] = XY{X: p.At.Seconds(), Y: p.Value}

@@ -166,7 +166,7 @@ func (HostileAnswers) Figures(r Record) []Figure {
 			arm += " (peer: measured, not held to the rule)"
 		}
 		sum.Rows = append(sum.Rows, []Cell{Text(arm), Text(fmt.Sprint(len(rs))), Text(fmt.Sprint(len(rs) - len(bad))),
-			Text(strings.Join(bad, "; ")), Text(Measured(HostileCrashes(), t).String())})
+			Text(strings.Join(bad, "; ")), Text(measured(HostileCrashes(), t).String())})
 	}
 	for i := range every.Rows {
 		for len(every.Rows[i]) < len(every.Columns) {

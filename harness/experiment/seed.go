@@ -454,9 +454,9 @@ func processLimit() Experiment {
 				Desc: "The server's zombie children over each trial: they climb until fork fails at the lower of the two process limits.",
 				Name: func(r Record, t Trial) string {
 					if limit, forks, ok := BoundBy(t); ok {
-						return fmt.Sprintf("%s (%s bound, %d forks)", TrialName(r, t), limit, forks)
+						return fmt.Sprintf("%s (%s bound, %d forks)", trialName(r, t), limit, forks)
 					}
-					return TrialName(r, t)
+					return trialName(r, t)
 				},
 				Level: func(t Trial) (Level, bool) {
 					l := min(t.Limits.NProc, t.Limits.Pids)

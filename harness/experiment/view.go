@@ -43,9 +43,9 @@ func FiguresOf(r Record) []Figure {
 	return out
 }
 
-// TrialName names a trial in a figure: its arm, and its number when the
+// trialName names a trial in a figure: its arm, and its number when the
 // experiment runs more than one.
-func TrialName(r Record, t Trial) string {
+func trialName(r Record, t Trial) string {
 	if r.Experiment.Trials > 1 {
 		return fmt.Sprintf("%s #%d", t.Arm, t.Trial)
 	}
@@ -78,7 +78,7 @@ type Column struct {
 
 // Col is a column of a metric's value, "?" where the trial cannot give it.
 func Col(header string, m Metric) Column {
-	return Column{header, func(t Trial) Cell { return Text(Measured(m, t).String()) }, m.reads}
+	return Column{header, func(t Trial) Cell { return Text(measured(m, t).String()) }, m.reads}
 }
 
 // ProbeCol is a column of what the probe at saw of the server (fn of its
@@ -100,7 +100,7 @@ func ProbeCol(header string, at Step, fn func(agent.Process) string) Column {
 func ColIn(header string, m Metric, unit string) Column {
 	c := Col(header, m)
 	c.Cell = func(t Trial) Cell {
-		v := Measured(m, t)
+		v := measured(m, t)
 		if !v.OK {
 			return Text("?")
 		}
@@ -113,7 +113,7 @@ func ColIn(header string, m Metric, unit string) Column {
 func YesNo(header string, m Metric) Column {
 	c := Col(header, m)
 	c.Cell = func(t Trial) Cell {
-		switch v := Measured(m, t); {
+		switch v := measured(m, t); {
 		case !v.OK:
 			return Text("?")
 		case v.V == 1:
@@ -163,7 +163,7 @@ func (v TrialTable) Figures(r Record) []Figure {
 		tab.Columns = append(tab.Columns, c.Header)
 	}
 	for _, t := range r.Trials {
-		row := []Cell{Text(TrialName(r, t))}
+		row := []Cell{Text(trialName(r, t))}
 		for _, c := range v.Columns {
 			row = append(row, c.Cell(t))
 		}
@@ -181,7 +181,7 @@ type Bar struct {
 
 // BarOf is a series of a metric's values.
 func BarOf(name string, m Metric) Bar {
-	return Bar{name, func(t Trial) Value { return Measured(m, t) }, m.reads}
+	return Bar{name, func(t Trial) Value { return measured(m, t) }, m.reads}
 }
 
 // TrialBars is a chart of grouped bars, a group per trial, a bar per series.
@@ -201,7 +201,7 @@ func (v TrialBars) Figures(r Record) []Figure {
 	}
 	p := Panel{X: Axis{Label: orArm(v.X)}, Y: Axis{Label: v.Y}}
 	for _, t := range r.Trials {
-		p.X.Categories = append(p.X.Categories, TrialName(r, t))
+		p.X.Categories = append(p.X.Categories, trialName(r, t))
 	}
 	for _, b := range v.Bars {
 		s := Bars{Name: b.Name}
@@ -230,11 +230,11 @@ func (v TrialLines) Figures(r Record) []Figure {
 	p := Panel{X: Axis{Label: "seconds from the first sample"}, Y: Axis{Label: v.Y}}
 	n := 0
 	for _, t := range r.Trials {
-		name := TrialName(r, t)
+		name := trialName(r, t)
 		if v.Name != nil {
 			name = v.Name(r, t)
 		}
-		pts := Points(Timeline(t, v.Series))
+		pts := points(Timeline(t, v.Series))
 		n += len(pts)
 		p.Lines = append(p.Lines, Line{Name: name, Points: pts})
 		if v.Level == nil {
@@ -286,7 +286,7 @@ func (ConnectionPhases) Figures(r Record) []Figure {
 			}
 			p.Spans = append(p.Spans, row)
 		}
-		name := TrialName(r, t)
+		name := trialName(r, t)
 		out = append(out, Figure{Title: name + ": each connection, from its start", Chart: []Panel{p},
 			Desc: fmt.Sprintf("%d connections of %s, ordered by when they ended, each drawn from its start to its handshake, its first byte and its end; the last ended %.2f s in.",
 				len(rs), name, rs[len(rs)-1].Done.Seconds())})
@@ -316,7 +316,7 @@ func (v ConnectionTimes) Figures(r Record) []Figure {
 			pts = append(pts, XY{X: float64(k + 1), Y: max(c.Done.Seconds(), 1e-5)})
 		}
 		n += len(pts)
-		p.Lines = append(p.Lines, Line{Name: TrialName(r, t), Points: pts})
+		p.Lines = append(p.Lines, Line{Name: trialName(r, t), Points: pts})
 	}
 	if n == 0 {
 		return nil

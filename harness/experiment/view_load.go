@@ -63,7 +63,7 @@ func (v Throughput) Figures(r Record) []Figure {
 		rps := Panel{X: Axis{Label: "concurrent connections"}, Y: Axis{Label: "requests per second"}}
 		p50 := Panel{Title: "median (p50)", X: Axis{Label: "concurrent connections"}, Y: Axis{Label: "ms (log)", Log: true}}
 		p99 := Panel{Title: "tail (p99)", X: Axis{Label: "concurrent connections"}, Y: Axis{Label: "ms (log)", Log: true}}
-		points := 0
+		latencies := 0
 		for _, t := range r.Trials {
 			model, ok := strings.CutSuffix(t.Arm, "/"+mode)
 			if !ok {
@@ -86,14 +86,14 @@ func (v Throughput) Figures(r Record) []Figure {
 			rps.Lines = append(rps.Lines, Line{name, a})
 			p50.Lines = append(p50.Lines, Line{name, b})
 			p99.Lines = append(p99.Lines, Line{name, c})
-			points += len(b)
+			latencies += len(b)
 		}
 		if len(rps.Lines) == 0 {
 			continue
 		}
 		out = append(out, Figure{Title: "Throughput against concurrency, per model (" + mode + ")", Chart: []Panel{rps},
 			Desc: "Per model, the requests per second the load generator got at each concurrency, " + mode + "."})
-		if points > 0 { // a log axis cannot be drawn over nothing
+		if latencies > 0 { // a log axis cannot be drawn over nothing
 			out = append(out, Figure{Title: "Latency against concurrency, per model (" + mode + ")", Chart: []Panel{p50, p99},
 				Desc: "Per model, the median and the 99th percentile of the latency at each concurrency, on a log scale, " + mode + "."})
 		}

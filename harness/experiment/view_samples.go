@@ -25,7 +25,7 @@ func SampleFigures(r Record) []Figure {
 			p := Panel{Title: x.what, X: Axis{Label: "seconds from the first sample", FromZero: true}, Y: Axis{Label: x.y, FromZero: true}}
 			n := 0
 			for _, l := range x.lines {
-				pts := Points(Timeline(t, l[1]))
+				pts := points(Timeline(t, l[1]))
 				n += len(pts)
 				p.Lines = append(p.Lines, Line{Name: l[0], Points: pts})
 			}

@@ -71,7 +71,7 @@ func TestFiguresShowWhatChecksJudge(t *testing.T) {
 		}
 	}
 	for i, tr := range r.Trials {
-		if got, want := table.Rows[i][col].Text, Measured(Zombies(), tr).String(); col < 0 || got != want {
+		if got, want := table.Rows[i][col].Text, measured(Zombies(), tr).String(); col < 0 || got != want {
 			t.Errorf("%s: got %q zombies in the table, want the metric's %q", tr.Arm, got, want)
 		}
 	}

@@ -17,7 +17,7 @@ func (WorkerShares) Figures(r Record) []Figure {
 	var accepts []map[string]int
 	even := 0.0
 	for _, t := range r.Trials {
-		p.X.Categories = append(p.X.Categories, TrialName(r, t))
+		p.X.Categories = append(p.X.Categories, trialName(r, t))
 		a := WorkerAccepts(t)
 		accepts = append(accepts, a)
 		for w := range a {
