@@ -10,8 +10,7 @@ import (
 )
 
 // Claim is one claim of the article, as the lab paraphrases it
-// (article.txt): what the experiments' quotes stand for, and what the tour
-// says a reader will see.
+// (article.txt): what the experiments' quotes stand for.
 type Claim struct {
 	ID    string
 	Part  int

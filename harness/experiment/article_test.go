@@ -56,8 +56,8 @@ func TestNumbers(t *testing.T) {
 	}
 }
 
-// TestClaimsFile: article.txt parses, and each claim is quoted by an
-// experiment or kept for the tour's steps.
+// TestClaimsFile: article.txt parses, refuses a malformed line, and each
+// of its claims is quoted by an experiment.
 func TestClaimsFile(t *testing.T) {
 	if _, err := parseClaims("a | 4 | x | prose | y"); err == nil {
 		t.Error("part 4: got no error")

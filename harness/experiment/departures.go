@@ -31,8 +31,10 @@ func Departures(e Experiment, a Arm) []string {
 			article = played.Article
 		}
 	}
-	// The limits the article set for this lesson, as its claim says; a
-	// record made before quotes named claims has the program's.
+	// The limits the article set for this lesson, as its claim says: none
+	// when the claim names none (the zombie of one curl), and then no
+	// limit departs. A record made before quotes named claims has the
+	// program's.
 	ulimits := article.Ulimits
 	if e.Seed != nil {
 		if c, err := LookupClaim(e.Seed.Claim); err == nil {

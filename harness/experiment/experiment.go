@@ -70,7 +70,7 @@ func (q Quote) Cite() string {
 		kind = "its code"
 	}
 	if q.Part == 0 { // a record made before quotes said their part
-		return q.Source + ", its words"
+		return q.Source
 	}
 	return fmt.Sprintf("Part %d, %s, %s", q.Part, q.Source, kind)
 }

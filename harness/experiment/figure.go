@@ -22,6 +22,9 @@ type Figure struct {
 	Note string
 	// Folded tables are shown closed, to be opened: a case per row.
 	Folded bool
+	// Problem says why the view could not compute the figure (a bug in it,
+	// or a record it cannot read): the figure is that sentence alone.
+	Problem string
 }
 
 // Table is a figure's rows, one cell per column.
@@ -71,6 +74,9 @@ type Axis struct {
 	// FromZero starts the axis at zero whatever the data: a CPU that is
 	// idle is a flat 0, not a range of nothing.
 	FromZero bool
+	// Max, when above 0, ends the axis there whatever the data: the
+	// figures of one record drawn to one scale.
+	Max float64
 }
 
 // Line is one named series of points.
@@ -106,6 +112,10 @@ type Span struct {
 	Phase    int // index into Panel.Phases
 	From, To float64
 }
+
+// PhaseIndex is a span's phase as an index into n styles (runes, colours):
+// Phase modulo n, never negative.
+func (s Span) PhaseIndex(n int) int { return ((s.Phase % n) + n) % n }
 
 // measured is m's value in t as a figure holds it: none where the
 // observations cannot give it.

@@ -75,12 +75,12 @@ func slowClients() Experiment {
 			TrialTable{By: "model", Columns: []Column{
 				Col("probes answered within "+quick.String(), RepliedWithin(quick).Among(asking)),
 				Col("answered at all", Outcomes(client.Replied).Among(asking)),
-				{Header: "slowest probe", Cell: func(t Trial) Cell {
+				StepCol("slowest probe", []Step{asking}, func(t Trial) Cell {
 					if ds := DoneTimes(OfStep(t, asking.Label)); len(ds) > 0 {
 						return Text(ds[len(ds)-1].Round(time.Millisecond).String())
 					}
 					return Text("?")
-				}},
+				}),
 				Col("processes during the stall", Processes(during)),
 				Col("threads during the stall", Threads(during)),
 			}},

@@ -30,6 +30,15 @@ type Record struct {
 // Partial says whether the record holds only some of the experiment's arms.
 func (r Record) Partial() bool { return len(r.Presets) > 0 }
 
+// SampleEvery says how often the record's trials were sampled: "100ms",
+// or "1s" when the experiment left it to the default.
+func (r Record) SampleEvery() string {
+	if r.Experiment.SampleEvery > 0 {
+		return r.Experiment.SampleEvery.String()
+	}
+	return "1s"
+}
+
 // Environment is where a record was made.
 type Environment struct {
 	Engine     Engine `json:"engine"`

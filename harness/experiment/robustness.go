@@ -144,7 +144,9 @@ func (HostileAnswers) Figures(r Record) []Figure {
 	every := &Table{Columns: []string{"case"}}
 	rowOf := map[string]int{} // case, then its row in every
 	for _, t := range r.Trials {
-		every.Columns = append(every.Columns, t.Arm)
+		name := trialName(r, t)
+		every.Columns = append(every.Columns, name)
+		col := len(every.Columns) - 1
 		rs := HostileResults(t)
 		var bad []string
 		for _, c := range rs {
@@ -153,19 +155,18 @@ func (HostileAnswers) Figures(r Record) []Figure {
 				i, rowOf[c.Case] = len(every.Rows), len(every.Rows)
 				every.Rows = append(every.Rows, []Cell{Text(c.Case)})
 			}
-			for len(every.Rows[i]) < len(every.Columns)-1 {
+			for len(every.Rows[i]) <= col {
 				every.Rows[i] = append(every.Rows[i], Cell{})
 			}
-			every.Rows[i] = append(every.Rows[i], Text(hostileAnswer(c)))
+			every.Rows[i][col] = Text(hostileAnswer(c)) // a case run twice: its last answer
 			if c.Violation != "" {
 				bad = append(bad, c.Case+": "+c.Violation)
 			}
 		}
-		arm := t.Arm
 		if peer[t.Arm] {
-			arm += " (peer: measured, not held to the rule)"
+			name += " (peer: measured, not held to the rule)"
 		}
-		sum.Rows = append(sum.Rows, []Cell{Text(arm), Text(fmt.Sprint(len(rs))), Text(fmt.Sprint(len(rs) - len(bad))),
+		sum.Rows = append(sum.Rows, []Cell{Text(name), Text(fmt.Sprint(len(rs))), Text(fmt.Sprint(len(rs) - len(bad))),
 			Text(strings.Join(bad, "; ")), Text(measured(HostileCrashes(), t).String())})
 	}
 	for i := range every.Rows {

@@ -207,12 +207,9 @@ func backlog() Experiment {
 		Trials: 1,
 	}
 	const within = 500 * time.Millisecond
-	type predicted struct{ backlog, in, out int }
-	predicts := map[string]predicted{}
 	for _, b := range BacklogSizes {
 		name := "backlog-" + strconv.Itoa(b)
 		n := b + 8
-		predicts[name] = predicted{b, b + 2, n - b - 2}
 		e.Arms = append(e.Arms, Arm{
 			Name: name, Preset: "webserver3a",
 			// The first client keeps the server busy for 10 s, longer than
@@ -223,28 +220,19 @@ func backlog() Experiment {
 			},
 		})
 		e.Checks = append(e.Checks,
-			check(name, ConnectedWithin(within), EQ, float64(predicts[name].in), "one connection being served plus backlog+1 completed in the accept queue"),
-			check(name, Unconnected(), EQ, float64(predicts[name].out), "every other SYN is dropped, and retried in vain until the 2 s timeout (its retries leave at 1 s and 3 s)"),
+			check(name, ConnectedWithin(within), EQ, float64(b+2), "one connection being served plus backlog+1 completed in the accept queue"),
+			check(name, Unconnected(), EQ, float64(n-b-2), "every other SYN is dropped, and retried in vain until the 2 s timeout (its retries leave at 1 s and 3 s)"),
 		)
 	}
 	// The counts the checks judge, beside the values they predict.
-	prediction := func(of func(predicted) int) func(Trial) Value {
-		return func(t Trial) Value {
-			p, ok := predicts[t.Arm]
-			return Value{V: float64(of(p)), OK: ok}
-		}
-	}
-	cell := func(f func(Trial) Value) func(Trial) Cell { return func(t Trial) Cell { return Text(f(t).String()) } }
-	backlogOf, in, out := prediction(func(p predicted) int { return p.backlog }), prediction(func(p predicted) int { return p.in }),
-		prediction(func(p predicted) int { return p.out })
 	e.Views = []View{
 		TrialTable{Title: "Connected at once, per backlog", Columns: []Column{
-			{Header: "backlog", Cell: cell(backlogOf)},
+			ArgCol("backlog", "--backlog"),
 			Col("connections", Connections()),
 			Col("connected within "+within.String(), ConnectedWithin(within)),
-			{Header: "predicted (backlog + 2)", Cell: cell(in)},
+			Predicted("predicted (backlog + 2)", ConnectedWithin(within)),
 			Col("never connected", Unconnected()),
-			{Header: "predicted", Cell: cell(out)},
+			Predicted("predicted", Unconnected()),
 			{Header: "net.core.somaxconn", Cell: func(t Trial) Cell {
 				if t.Start == nil {
 					return Text("?")
@@ -254,10 +242,10 @@ func backlog() Experiment {
 		}},
 		TrialBars{Title: "Connected at once (within " + within.String() + "), per backlog", X: "listen backlog", Y: "connections",
 			Desc: "For each backlog, the connections whose handshake completed within " + within.String() + ", beside the check's prediction of backlog + 2.",
-			Bars: []Bar{BarOf("measured", ConnectedWithin(within)), {Name: "predicted (backlog + 2)", Of: in}}},
+			Bars: []Bar{BarOf("measured", ConnectedWithin(within)), PredictedBar("predicted (backlog + 2)", ConnectedWithin(within))}},
 		TrialBars{Title: "Never connected, per backlog", X: "listen backlog", Y: "connections",
 			Desc: "For each backlog, the connections whose handshake never completed before the client's timeout, beside the check's prediction.",
-			Bars: []Bar{BarOf("measured", Unconnected()), {Name: "predicted", Of: out}}},
+			Bars: []Bar{BarOf("measured", Unconnected()), PredictedBar("predicted", Unconnected())}},
 	}
 	return e
 }
@@ -341,7 +329,7 @@ func fdExhaustion() Experiment {
 				Col("descriptor growth", FDsGrowth()),
 				LastLineCol(),
 			}},
-			TrialLines{Title: "The server's open descriptors, sampled every 100ms", Series: SeriesFDs, Y: "open descriptors",
+			TrialLines{Title: "The server's open descriptors", Sampled: true, Series: SeriesFDs, Y: "open descriptors",
 				Desc: "The server's open descriptors over each trial, against the nofile limit: a parent that keeps every client socket climbs to it, one that closes them stays flat.",
 				Level: func(t Trial) (Level, bool) {
 					return Level{Name: fmt.Sprintf("nofile %d", t.Limits.NoFile), Y: float64(t.Limits.NoFile)}, t.Limits.NoFile > 0
@@ -450,7 +438,7 @@ func processLimit() Experiment {
 				}},
 				LastLineCol(),
 			}},
-			TrialLines{Title: "Zombie children during the storm, sampled every 100ms", Series: SeriesZombies, Y: "zombie children",
+			TrialLines{Title: "Zombie children during the storm", Sampled: true, Series: SeriesZombies, Y: "zombie children",
 				Desc: "The server's zombie children over each trial: they climb until fork fails at the lower of the two process limits.",
 				Name: func(r Record, t Trial) string {
 					if limit, forks, ok := BoundBy(t); ok {
@@ -565,7 +553,7 @@ func zombieViews() []View {
 			{Header: "forks − reaps", Cell: func(t Trial) Cell { return Text(gap(t).String()) }},
 			Col("zombies in /proc", Zombies()),
 		}},
-		TrialBars{Title: "Zombies at the last probe, beside the log's forks − reaps", X: "trial", Y: "children",
+		TrialBars{Title: "Zombies at the last probe, beside the log's forks − reaps", Y: "children",
 			Desc: "For each trial, the zombie children /proc showed at the last probe, and the forks the server logged minus the reaps: every fork not reaped is a child still there.",
 			Bars: []Bar{BarOf("zombies in /proc", Zombies()), {Name: "forks − reaps in the log", Of: gap}}},
 	}

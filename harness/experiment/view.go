@@ -11,9 +11,10 @@ import (
 // View is a figure of an experiment's observations, declared with the
 // experiment over the metrics its checks judge and the steps it reads:
 // Figures computes it, once, into plain figures that the report renders
-// generically, as Markdown and as SVG. The report keys no figure by an
-// experiment's name or a step's label. An experiment without views has its
-// checks, its trials and its samples drawn only.
+// generically, as Markdown text and as HTML tables and SVG charts. The
+// report keys no figure by an experiment's name or a step's label. An
+// experiment without views has its checks, its trials and its samples
+// drawn only.
 type View interface {
 	Figures(r Record) []Figure
 }
@@ -23,24 +24,31 @@ type View interface {
 // as it does a check's.
 type stepReader interface{ reads() []stepRef }
 
-// ViewsOf returns the views the suite declares for the experiment a record
-// holds: a record keeps its experiment's data, and its views are drawn as
-// the suite declares them now (none for an experiment it no longer has).
-func ViewsOf(name string) []View {
-	e, err := Lookup(name)
+// FiguresOf computes every figure of a record's views. A record keeps its
+// experiment's data, and its views are drawn as the suite declares them
+// now (none for an experiment it no longer has). A view that fails (a bug
+// in it, or a record it cannot read) gives a figure that says why, and the
+// others stand.
+func FiguresOf(r Record) []Figure {
+	e, err := Lookup(r.Experiment.Name)
 	if err != nil {
 		return nil
 	}
-	return e.Views
-}
-
-// FiguresOf computes every figure of a record's views.
-func FiguresOf(r Record) []Figure {
 	var out []Figure
-	for _, v := range ViewsOf(r.Experiment.Name) {
-		out = append(out, v.Figures(r)...)
+	for _, v := range e.Views {
+		out = append(out, viewFigures(v, r)...)
 	}
 	return out
+}
+
+// viewFigures is v's figures of r, or one that says why there are none.
+func viewFigures(v View, r Record) (out []Figure) {
+	defer func() {
+		if p := recover(); p != nil {
+			out = []Figure{{Title: fmt.Sprintf("A figure of %T", v), Problem: fmt.Sprint(p)}}
+		}
+	}()
+	return v.Figures(r)
 }
 
 // trialName names a trial in a figure: its arm, and its number when the
@@ -61,12 +69,16 @@ func allSteps[T any](xs []T, steps func(T) []stepRef) []stepRef {
 	return out
 }
 
-// orArm is the label of a figure's trials: "arm" unless the view names it.
-func orArm(label string) string {
-	if label == "" {
-		return "arm"
+// trialsLabel is the label of a figure's trials: the view's, else "arm",
+// or "arm and trial" when the experiment runs several.
+func trialsLabel(label string, r Record) string {
+	switch {
+	case label != "":
+		return label
+	case r.Experiment.Trials > 1:
+		return "arm and trial"
 	}
-	return label
+	return "arm"
 }
 
 // Column is one column of a TrialTable: its header, and its cell in a trial.
@@ -74,17 +86,62 @@ type Column struct {
 	Header string
 	Cell   func(Trial) Cell
 	steps  []stepRef // the steps it reads
+	// predicted, when set, makes the cell the value the record's check on
+	// this metric predicts (Predicted).
+	predicted *Metric
+}
+
+// cell is c's cell in trial t of record r.
+func (c Column) cell(r Record, t Trial) Cell {
+	if c.predicted != nil {
+		return Text(predictedValue(r, t, *c.predicted).String())
+	}
+	return c.Cell(t)
+}
+
+// predictedValue is the value r's check on m in t's arm holds it to, or
+// none.
+func predictedValue(r Record, t Trial, m Metric) Value {
+	for _, c := range r.Experiment.Checks {
+		if c.Arm == t.Arm && c.Metric.String() == m.String() {
+			return Value{V: c.Value, OK: true}
+		}
+	}
+	return Value{}
 }
 
 // Col is a column of a metric's value, "?" where the trial cannot give it.
 func Col(header string, m Metric) Column {
-	return Column{header, func(t Trial) Cell { return Text(measured(m, t).String()) }, m.reads}
+	return Column{Header: header, Cell: func(t Trial) Cell { return Text(measured(m, t).String()) }, steps: m.reads}
+}
+
+// StepCol is a column that reads the steps at itself, through cell.
+func StepCol(header string, at []Step, cell func(Trial) Cell) Column {
+	c := Column{Header: header, Cell: cell}
+	for _, s := range at {
+		c.steps = append(c.steps, stepRef{s.Kind, s.Label})
+	}
+	return c
+}
+
+// Predicted is a column of the value the record's own check on m, in the
+// trial's arm, holds it to: a figure sets what was measured beside what
+// was predicted, as that record's checks predicted it.
+func Predicted(header string, m Metric) Column {
+	c := Col(header, m)
+	c.Cell, c.predicted = nil, &m
+	return c
+}
+
+// ArgCol is a column of the value after flag in the trial's arguments.
+func ArgCol(header, flag string) Column {
+	return Column{Header: header, Cell: func(t Trial) Cell { return Text(argAfter(t.Args, flag)) }}
 }
 
 // ProbeCol is a column of what the probe at saw of the server (fn of its
 // process), "?" where it did not see it.
 func ProbeCol(header string, at Step, fn func(agent.Process) string) Column {
-	return Column{header, func(t Trial) Cell {
+	return StepCol(header, []Step{at}, func(t Trial) Cell {
 		for _, s := range t.Steps {
 			if s.Label == at.Label && s.Probe != nil {
 				if srv, ok := s.Probe.Server(t.Comm); ok {
@@ -93,7 +150,7 @@ func ProbeCol(header string, at Step, fn func(agent.Process) string) Column {
 			}
 		}
 		return Text("?")
-	}, []stepRef{{StepProbe, at.Label}}}
+	})
 }
 
 // ColIn is a column of a metric's value to one decimal, in unit.
@@ -158,14 +215,14 @@ func (v TrialTable) reads() []stepRef {
 }
 
 func (v TrialTable) Figures(r Record) []Figure {
-	tab := &Table{Columns: []string{orArm(v.By)}}
+	tab := &Table{Columns: []string{trialsLabel(v.By, r)}}
 	for _, c := range v.Columns {
 		tab.Columns = append(tab.Columns, c.Header)
 	}
 	for _, t := range r.Trials {
 		row := []Cell{Text(trialName(r, t))}
 		for _, c := range v.Columns {
-			row = append(row, c.Cell(t))
+			row = append(row, c.cell(r, t))
 		}
 		tab.Rows = append(tab.Rows, row)
 	}
@@ -174,14 +231,30 @@ func (v TrialTable) Figures(r Record) []Figure {
 
 // Bar is one series of a TrialBars: its name, and its value in a trial.
 type Bar struct {
-	Name  string
-	Of    func(Trial) Value
-	steps []stepRef // the steps it reads
+	Name      string
+	Of        func(Trial) Value
+	steps     []stepRef // the steps it reads
+	predicted *Metric   // see Column
 }
 
 // BarOf is a series of a metric's values.
 func BarOf(name string, m Metric) Bar {
-	return Bar{name, func(t Trial) Value { return measured(m, t) }, m.reads}
+	return Bar{Name: name, Of: func(t Trial) Value { return measured(m, t) }, steps: m.reads}
+}
+
+// PredictedBar is a series of the values the record's checks on m predict.
+func PredictedBar(name string, m Metric) Bar {
+	b := BarOf(name, m)
+	b.Of, b.predicted = nil, &m
+	return b
+}
+
+// value is b's value in trial t of record r.
+func (b Bar) value(r Record, t Trial) Value {
+	if b.predicted != nil {
+		return predictedValue(r, t, *b.predicted)
+	}
+	return b.Of(t)
 }
 
 // TrialBars is a chart of grouped bars, a group per trial, a bar per series.
@@ -199,14 +272,14 @@ func (v TrialBars) Figures(r Record) []Figure {
 	if len(r.Trials) == 0 {
 		return nil
 	}
-	p := Panel{X: Axis{Label: orArm(v.X)}, Y: Axis{Label: v.Y}}
+	p := Panel{X: Axis{Label: trialsLabel(v.X, r)}, Y: Axis{Label: v.Y}}
 	for _, t := range r.Trials {
 		p.X.Categories = append(p.X.Categories, trialName(r, t))
 	}
 	for _, b := range v.Bars {
 		s := Bars{Name: b.Name}
 		for _, t := range r.Trials {
-			s.Values = append(s.Values, b.Of(t))
+			s.Values = append(s.Values, b.value(r, t))
 		}
 		p.Bars = append(p.Bars, s)
 	}
@@ -219,7 +292,11 @@ type TrialLines struct {
 	Title, Desc string
 	Series      string
 	Y           string
-	// Name names a trial's line (TrialName unless set).
+	// Sampled ends the title with how often the record's trials were
+	// sampled: ", sampled every 100ms".
+	Sampled bool
+	// Name names a trial's line (its arm, and its number among several,
+	// unless set).
 	Name func(Record, Trial) string
 	// Level is the level a trial's line is read against, if any: the
 	// levels of every trial are drawn, each once.
@@ -247,7 +324,11 @@ func (v TrialLines) Figures(r Record) []Figure {
 	if n == 0 {
 		return nil
 	}
-	return []Figure{{Title: v.Title, Desc: v.Desc, Chart: []Panel{p}}}
+	title := v.Title
+	if v.Sampled {
+		title += ", sampled every " + r.SampleEvery()
+	}
+	return []Figure{{Title: title, Desc: v.Desc, Chart: []Panel{p}}}
 }
 
 // The phases of a connection, as ConnectionPhases draws them.
@@ -260,6 +341,13 @@ var connectionPhases = []string{"until the handshake", "connected, waiting", "fi
 type ConnectionPhases struct{}
 
 func (ConnectionPhases) Figures(r Record) []Figure {
+	// Every trial on one scale: the staircase beside the all-at-once.
+	longest := 0.0
+	for _, t := range r.Trials {
+		if ds := DoneTimes(t); len(ds) > 0 {
+			longest = max(longest, ds[len(ds)-1].Seconds())
+		}
+	}
 	var out []Figure
 	for _, t := range r.Trials {
 		rs := Results(t)
@@ -267,7 +355,7 @@ func (ConnectionPhases) Figures(r Record) []Figure {
 			continue
 		}
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Done < rs[j].Done })
-		p := Panel{X: Axis{Label: "seconds from the connection's start", FromZero: true},
+		p := Panel{X: Axis{Label: "seconds from the connection's start", FromZero: true, Max: longest},
 			Y: Axis{Label: "connections, by when they ended"}, Phases: connectionPhases}
 		for i, c := range rs {
 			p.Y.Categories = append(p.Y.Categories, fmt.Sprintf("client %d", i+1))

@@ -33,13 +33,13 @@ func loadTable(r Record, step, desc string) Figure {
 				sort.Strings(kinds)
 				errs = strings.Join(kinds, ", ")
 			}
-			tab.Rows = append(tab.Rows, []Cell{Text(t.Arm), Text(labels[i]), Text(fmt.Sprintf("%.0f", res.RPS)),
+			tab.Rows = append(tab.Rows, []Cell{Text(trialName(r, t)), Text(labels[i]), Text(fmt.Sprintf("%.0f", res.RPS)),
 				Text(fmt.Sprintf("%.2f", res.Latency.P50)), Text(fmt.Sprintf("%.2f", res.Latency.P99)),
 				Text(fmt.Sprintf("%.2f", res.Latency.Max)), Text(errs), Text(cpu)})
 		}
 		if !t.Exit.Running {
 			last, _ := LastLine(t)
-			tab.Rows = append(tab.Rows, []Cell{Text(t.Arm), Code(fmt.Sprintf("stopped: exited %d, %s", t.Exit.ExitCode, last)),
+			tab.Rows = append(tab.Rows, []Cell{Text(trialName(r, t)), Code(fmt.Sprintf("stopped: exited %d, %s", t.Exit.ExitCode, last)),
 				{}, {}, {}, {}, {}, {}})
 		}
 	}
@@ -115,7 +115,7 @@ func (Latency) Figures(r Record) []Figure {
 	for _, t := range r.Trials {
 		labels, runs := LoadRuns(t)
 		for i, run := range runs {
-			name := t.Arm
+			name := trialName(r, t)
 			if labels[i] != "" {
 				name += ", " + labels[i]
 			}

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,11 +116,64 @@ func TestValidateFindsViewSteps(t *testing.T) {
 		"probe column":     TrialTable{Columns: []Column{ProbeCol("fds", probe("during the wait"), func(agent.Process) string { return "" })}},
 		"bars":             TrialBars{Bars: []Bar{BarOf("threads", Threads(probe("during the wait")))}},
 		"connection times": ConnectionTimes{Of: Step{Kind: StepClient, Label: "during the wait"}},
+		"step column":      TrialTable{Columns: []Column{StepCol("x", []Step{probe("during the wait")}, func(Trial) Cell { return Cell{} })}},
 	} {
 		e := clientHang()
 		e.Views = append(e.Views, v)
 		if err := e.Validate(); err == nil || !strings.Contains(err.Error(), `step "during the wait"`) {
 			t.Errorf("%s: got %v, want the missing step named", name, err)
+		}
+	}
+}
+
+// panics is a view with a bug in it.
+type panics struct{}
+
+func (panics) Figures(Record) []Figure { panic("a bug") }
+
+// TestViewThatPanics: a view that fails gives one figure that says why;
+// the figures of the views beside it stand.
+func TestViewThatPanics(t *testing.T) {
+	r := readRecord(t, "zombies")
+	figs := viewFigures(panics{}, r)
+	if len(figs) != 1 || figs[0].Problem != "a bug" {
+		t.Errorf("got %+v, want one figure with the problem", figs)
+	}
+}
+
+// TestPredictedFromTheRecord: a figure sets the measured value beside the
+// one the record's own check predicted, not the suite's of today.
+func TestPredictedFromTheRecord(t *testing.T) {
+	r := readRecord(t, "backlog")
+	for i := range r.Experiment.Checks {
+		if r.Experiment.Checks[i].Arm == "backlog-5" && r.Experiment.Checks[i].Metric.Name == "connected_within" {
+			r.Experiment.Checks[i].Value = 99
+		}
+	}
+	tab := FiguresOf(r)[0].Table
+	col := slices.Index(tab.Columns, "predicted (backlog + 2)")
+	for _, row := range tab.Rows {
+		want := map[string]string{"backlog-0": "2", "backlog-1": "3", "backlog-5": "99", "backlog-128": "130"}[row[0].Text]
+		if col < 0 || row[col].Text != want {
+			t.Errorf("%s: got predicted %v, want %s", row[0].Text, row, want)
+		}
+	}
+}
+
+// TestHostileAnswersAlign: a case answered twice in a trial keeps one cell,
+// its last, so that every column stays under its specimen.
+func TestHostileAnswersAlign(t *testing.T) {
+	r := readRecord(t, "robustness")
+	tr := &r.Trials[0]
+	for i := range tr.Steps {
+		if len(tr.Steps[i].Hostile) > 0 {
+			tr.Steps[i].Hostile = append(tr.Steps[i].Hostile, tr.Steps[i].Hostile[0])
+		}
+	}
+	every := FiguresOf(r)[1].Table
+	for i, row := range every.Rows {
+		if len(row) != len(every.Columns) {
+			t.Errorf("row %d (%s): %d cells under %d columns", i, row[0].Text, len(row), len(every.Columns))
 		}
 	}
 }

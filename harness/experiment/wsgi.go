@@ -31,6 +31,8 @@ var PEP3333Keys = []string{
 }
 
 func wsgiApps() Experiment {
+	// The steps the figure reads, as the arms below take them.
+	hello, environ := Step{Kind: StepClient, Label: StepHello1}, Step{Kind: StepClient, Label: StepEnviron}
 	e := Experiment{
 		Name:  "wsgi-apps",
 		Title: "Part 2: one WSGI server runs a bare application, Flask, Pyramid and Django unchanged",
@@ -45,12 +47,12 @@ func wsgiApps() Experiment {
 		// What each application answers is the lesson, not when: four at once.
 		Parallel: 4,
 		Views: []View{TrialTable{By: "server and application", Columns: []Column{
-			{Header: "/hello", Cell: func(t Trial) Cell { return Text(fmt.Sprint(stepReply(t, StepHello1).Status)) }},
-			{Header: "body", Cell: func(t Trial) Cell { return Code(strings.TrimSpace(string(stepReply(t, StepHello1).Body))) }},
-			{Header: "Content-Type", Cell: func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Content-Type")) }},
-			{Header: "Server", Cell: func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Server")) }},
-			{Header: "environ keys", Cell: func(t Trial) Cell { return Text(fmt.Sprint(len(environOf(t)))) }},
-			{Header: "wsgi.multiprocess", Cell: func(t Trial) Cell { return Text(environOf(t)["wsgi.multiprocess"]) }},
+			StepCol("/hello", []Step{hello}, func(t Trial) Cell { return Text(fmt.Sprint(stepReply(t, StepHello1).Status)) }),
+			StepCol("body", []Step{hello}, func(t Trial) Cell { return Code(strings.TrimSpace(string(stepReply(t, StepHello1).Body))) }),
+			StepCol("Content-Type", []Step{hello}, func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Content-Type")) }),
+			StepCol("Server", []Step{hello}, func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Server")) }),
+			StepCol("environ keys", []Step{environ}, func(t Trial) Cell { return Text(fmt.Sprint(len(environOf(t)))) }),
+			StepCol("wsgi.multiprocess", []Step{environ}, func(t Trial) Cell { return Text(environOf(t)["wsgi.multiprocess"]) }),
 		}}},
 	}
 	step := func(label, path string) Step {
@@ -126,7 +128,7 @@ func wsgiConcurrency() Experiment {
 	return Experiment{
 		Name:  "wsgi-concurrency",
 		Title: "A slow view blocks the iterative WSGI server; the forking one serves it in parallel",
-		Seed: &Quote{Part: 3, Source: "the end of part 3", Claim: "part3-wsgi-exercise",
+		Seed: &Quote{Part: 3, Source: "its closing exercise", Claim: "part3-wsgi-exercise",
 			Words: "I’ll leave it as an exercise for you to update the WSGI server from Part 2 and make it concurrent."},
 		Predicts: "with a Flask view that sleeps D = 1 s, 5 clients at once end in a staircase k*D (each within D/4) against webserver2-flask, " +
 			"and all between 0.9*D and 1.5*D against webserver3h-flask",

@@ -189,6 +189,9 @@ func drawFigure(f experiment.Figure, small bool) chart {
 		if fp.X.FromZero {
 			p.plot.X.Min, p.plot.X.Max = 0, math.Max(p.plot.X.Max, 1)
 		}
+		if fp.X.Max > 0 { // the record's scale, shared by its figures
+			p.plot.X.Max = math.Max(p.plot.X.Max, fp.X.Max*1.02)
+		}
 		if fp.Y.FromZero {
 			p.plot.Y.Min, p.plot.Y.Max = 0, math.Max(p.plot.Y.Max, 1)
 		}
@@ -270,7 +273,7 @@ func (p *panel) spans(rows []string, spans [][]experiment.Span, phases []string)
 	for y, row := range spans {
 		for _, s := range row {
 			longest = math.Max(longest, s.To)
-			if l, err := segment(s.From, s.To, float64(y), phaseColours[s.Phase%len(phaseColours)]); err == nil {
+			if l, err := segment(s.From, s.To, float64(y), phaseColours[s.PhaseIndex(len(phaseColours))]); err == nil {
 				p.plot.Add(l)
 			}
 		}

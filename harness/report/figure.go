@@ -15,6 +15,10 @@ import (
 // values drawn. A folded figure is a <details> to open, and so is a chart
 // of bars alone: its values are a table's, which text shows no better.
 func writeFigure(b *strings.Builder, f experiment.Figure) {
+	if f.Problem != "" {
+		fmt.Fprintf(b, "%s could not be drawn: %s\n\n", f.Title, f.Problem)
+		return
+	}
 	folded := f.Folded || onlyBars(f)
 	switch {
 	case folded:
@@ -135,7 +139,7 @@ var phaseRunes = []rune("·─█")
 // a character per phase, then where each phase ended.
 func writeSpans(b *strings.Builder, p experiment.Panel) {
 	const width = 40
-	longest := 0.0
+	longest := p.X.Max
 	for _, row := range p.Spans {
 		for _, s := range row {
 			longest = math.Max(longest, s.To)
@@ -154,7 +158,7 @@ func writeSpans(b *strings.Builder, p experiment.Panel) {
 		var bar, ends strings.Builder
 		at := 0
 		for _, s := range row {
-			r := phaseRunes[s.Phase%len(phaseRunes)]
+			r := phaseRunes[s.PhaseIndex(len(phaseRunes))]
 			to := width
 			if longest > 0 {
 				to = int(math.Round(s.To / longest * width))

@@ -173,7 +173,7 @@ func environments(recs []experiment.Record) []experiment.Environment {
 func newSection(r experiment.Record) htmlSection {
 	e := r.Experiment
 	s := htmlSection{Anchor: anchor(r), Name: e.Name, Title: e.Title, Verdict: r.Verdict, Partial: r.Presets,
-		Seed: e.Seed, Predicts: e.Predicts, Mechanism: e.Mechanism, SampleEvery: sampleEvery(r)}
+		Seed: e.Seed, Predicts: e.Predicts, Mechanism: e.Mechanism, SampleEvery: r.SampleEvery()}
 	for _, a := range e.Arms {
 		d := experiment.Departures(e, a)
 		if n := revivals(r, a.Name); n > 0 {
@@ -193,8 +193,8 @@ func newSection(r experiment.Record) htmlSection {
 		}
 		s.Checks = append(s.Checks, row)
 	}
-	s.Figures = htmlFigures(s.Anchor+"-fig", func() []experiment.Figure { return experiment.FiguresOf(r) }, false)
-	s.Samples = htmlFigures(s.Anchor+"-samples", func() []experiment.Figure { return experiment.SampleFigures(r) }, true)
+	s.Figures = htmlFigures(s.Anchor+"-fig", experiment.FiguresOf(r), false)
+	s.Samples = htmlFigures(s.Anchor+"-samples", experiment.SampleFigures(r), true)
 	for _, t := range r.Trials {
 		end := specimenAtEnd(t)
 		last, _ := experiment.LastLine(t)
@@ -208,29 +208,28 @@ func newSection(r experiment.Record) htmlSection {
 
 // htmlFigures renders a record's figures for the page, numbered under
 // prefix, whatever view made them: a table as a table, a chart as SVG
-// (small: the small multiples). A view or chart that fails (a bug in it, or
-// data gonum refuses) becomes a figure that says so, and the rest of the
-// page stands.
-func htmlFigures(prefix string, figures func() []experiment.Figure, small bool) (out []htmlFigure) {
-	defer func() {
-		if p := recover(); p != nil {
-			out = append(out, htmlFigure{ID: fmt.Sprintf("%s-%d", prefix, len(out)+1), Problem: fmt.Sprint(p)})
-		}
-	}()
-	for i, f := range figures() {
-		h := htmlFigure{ID: fmt.Sprintf("%s-%d", prefix, i+1), Title: f.Title, Desc: f.Desc, Note: f.Note, Folded: f.Folded, Table: f.Table}
-		if len(f.Chart) > 0 {
-			h.SVG = template.HTML(drawFigure(f, small).svg(h.ID))
+// (small: the small multiples). A figure whose view failed, or whose chart
+// cannot be drawn (a bug, or data gonum refuses), says so in its place, and
+// the rest of the page stands.
+func htmlFigures(prefix string, figures []experiment.Figure, small bool) []htmlFigure {
+	var out []htmlFigure
+	for i, f := range figures {
+		h := htmlFigure{ID: fmt.Sprintf("%s-%d", prefix, i+1), Title: f.Title, Desc: f.Desc, Note: f.Note, Folded: f.Folded,
+			Table: f.Table, Problem: f.Problem}
+		if len(f.Chart) > 0 && h.Problem == "" {
+			h.SVG, h.Problem = drawSVG(f, small, h.ID)
 		}
 		out = append(out, h)
 	}
 	return out
 }
 
-// sampleEvery is how often the record's trials were sampled, in words.
-func sampleEvery(r experiment.Record) string {
-	if r.Experiment.SampleEvery > 0 {
-		return r.Experiment.SampleEvery.String()
-	}
-	return "1s"
+// drawSVG is f's chart as SVG, or why it could not be drawn.
+func drawSVG(f experiment.Figure, small bool, id string) (svg template.HTML, problem string) {
+	defer func() {
+		if p := recover(); p != nil {
+			svg, problem = "", fmt.Sprint(p)
+		}
+	}()
+	return template.HTML(drawFigure(f, small).svg(id)), ""
 }

@@ -243,11 +243,11 @@ window.addEventListener("unhandledrejection", function (e) { window.selfcheckErr
 <h3 id="{{.Anchor}}-figures">Figures<a class="anchor" href="#{{.Anchor}}-figures" aria-label="Link to this section">#</a></h3>
 {{- range .Figures}}
 {{- if .Problem}}
-<p class="problem" id="{{.ID}}">This figure could not be drawn: {{.Problem}}</p>
+<p class="problem" id="{{.ID}}">{{if .Title}}{{.Title}}: this{{else}}This{{end}} figure could not be drawn: {{.Problem}}</p>
 {{- else if .Table}}
 {{- if .Folded}}
 <details id="{{.ID}}"><summary>{{.Title}}{{if .Desc}}: {{.Desc}}{{end}}</summary>
-{{template "figtable" .Table}}
+{{template "figtable" .Table}}{{if .Note}}<p class="muted">{{.Note}}</p>{{end}}
 </details>
 {{- else}}
 <div class="figtable" id="{{.ID}}">{{if .Title}}<h4>{{.Title}}</h4>{{end}}{{if .Desc}}<p>{{.Desc}}</p>{{end}}

@@ -263,19 +263,20 @@ func TestHTMLEscapes(t *testing.T) {
 }
 
 // TestHTMLChartThatPanics: a figure that cannot be drawn says so in its
-// place; the figures drawn before it, and the page, stand.
+// place; the figures drawn beside it, and the page, stand.
 func TestHTMLChartThatPanics(t *testing.T) {
 	good := experiment.FiguresOf(headOfLineRecord(t))[0]
-	figs := htmlFigures("x", func() []experiment.Figure {
-		// Bars without categories to put them on: gonum refuses them.
-		bad := experiment.Figure{Title: "broken", Chart: []experiment.Panel{{Bars: []experiment.Bars{{Name: "x"}}, Spans: [][]experiment.Span{{{Phase: -1, To: 1}}}}}}
-		return []experiment.Figure{good, bad}
-	}, false)
-	if len(figs) != 2 {
-		t.Fatalf("got %d figures, want the one drawn and the one that says why not", len(figs))
+	// A log axis over a zero: gonum refuses to lay it out.
+	bad := experiment.Figure{Title: "broken", Chart: []experiment.Panel{{Y: experiment.Axis{Log: true},
+		Lines: []experiment.Line{{Name: "x", Points: []experiment.XY{{X: 0, Y: 0}, {X: 1, Y: 0}}}}}}}
+	figs := htmlFigures("x", []experiment.Figure{good, bad, good}, false)
+	if len(figs) != 3 {
+		t.Fatalf("got %d figures, want the two drawn and the one that says why not", len(figs))
 	}
-	if figs[0].SVG == "" || figs[0].Problem != "" {
-		t.Errorf("first figure: got problem %q, want its SVG", figs[0].Problem)
+	for _, i := range []int{0, 2} {
+		if figs[i].SVG == "" || figs[i].Problem != "" {
+			t.Errorf("figure %d: got problem %q, want its SVG", i+1, figs[i].Problem)
+		}
 	}
 	if figs[1].ID != "x-2" || figs[1].Problem == "" || figs[1].SVG != "" {
 		t.Errorf("second figure: got id %q, problem %q, want x-2 and why it could not be drawn", figs[1].ID, figs[1].Problem)

@@ -141,7 +141,8 @@ func TestMarkdown(t *testing.T) {
 		// The timing figure: each connection's phases, and where each ended.
 		{"timing", "```\nclient 1   " + strings.Repeat("─", 8) + strings.Repeat(" ", 32) + " ·0.001 ─1.000\n"},
 		{"timing", "client 5   " + strings.Repeat("─", 40) + " ·0.001 ─5.000\n"},
-		{"timing", "client 5   " + strings.Repeat("─", 40) + " ·0.001 ─1.002\n"},
+		// 3c beside 3b on one scale: its clients end at 1 s of 3b's 5.
+		{"timing", "client 5   " + strings.Repeat("─", 8) + strings.Repeat(" ", 32) + " ·0.001 ─1.002\n"},
 		// The backlog table: each counted figure beside what its check predicts.
 		{"backlog", "| backlog-5 | 5 | 13 | 7 | 7 | 6 | 6 | 4096 |\n"},
 		{"backlog", "| backlog-128 | 128 | 136 | 129 | 130 | 7 | 6 | 4096 |\n"},
@@ -149,7 +150,7 @@ func TestMarkdown(t *testing.T) {
 		{"zombies", "| 3c | 21 | 0 | 21 | 20 |\n"},
 		{"zombies", "| 3g | 0 | 0 | 0 | ? |\n"},
 		// A chart's bars, as a table of the values drawn.
-		{"zombie bars", "| trial | zombies in /proc (children) | forks − reaps in the log (children) |\n"},
+		{"zombie bars", "| arm | zombies in /proc (children) | forks − reaps in the log (children) |\n"},
 		// The trials table.
 		{"trials", "| backlog-0 | 1 | `--backlog 0 --delay 10s` | nofile 1024, nproc 1024, pids 1024 | 8 timed-out | running | 0s | `listening pid=13` |\n"},
 	}
