@@ -25,11 +25,13 @@ import (
 	"github.com/serverlab/serverlab/harness/report"
 )
 
-// DefaultThen is the commit of the reference before this one (280a2de,
-// 2026-12-02: run 20 of twenty quiet runs at c62ca3f, each trial beside an
-// agent of its own). e7a8a4b's is the one before the suite was cut to
-// minutes (2026-11-28: twenty experiments, 12.6 minutes on this machine).
-const DefaultThen = "280a2de"
+// DefaultThen is the commit of the reference before this one (168981d,
+// 2026-12-03: run 10 of ten quiet runs at 2876be3, whose runtime code is
+// 46ae035's, on another machine of the same kind). 280a2de's is the last
+// before the trials shared agents (run 20 of twenty at c62ca3f); e7a8a4b's
+// the one before the suite was cut to minutes (2026-11-28: twenty
+// experiments, 12.6 minutes on this machine).
+const DefaultThen = "168981d"
 
 // referencePath is where the committed reference run lives.
 const referencePath = "results/reference"
