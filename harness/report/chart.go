@@ -209,7 +209,7 @@ func drawFigure(f experiment.Figure, small bool) chart {
 	case len(f.Chart) == 1 && len(f.Chart[0].Spans) > 0:
 		// A row per connection, the rows as thick as they are many.
 		rows := len(f.Chart[0].Spans)
-		c.width, c.height = chartWidth, chartHeight*0.5
+		c.width, c.height = chartWidth, chartHeight*0.75 // room for a row between title and axis
 		if rows > 3 {
 			c.height = chartHeight * vg.Length(0.4+0.1*float64(min(rows, 16)))
 		}
