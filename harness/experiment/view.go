@@ -135,7 +135,12 @@ func Predicted(header string, m Metric) Column {
 
 // ArgCol is a column of the value after flag in the trial's arguments.
 func ArgCol(header, flag string) Column {
-	return Column{Header: header, Cell: func(t Trial) Cell { return Text(argAfter(t.Args, flag)) }}
+	return Column{Header: header, Cell: func(t Trial) Cell {
+		if v := flagValue(t.Args, flag); v != "" {
+			return Text(v)
+		}
+		return Text("?")
+	}}
 }
 
 // ProbeCol is a column of what the probe at saw of the server (fn of its

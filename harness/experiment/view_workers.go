@@ -25,7 +25,7 @@ func (WorkerShares) Figures(r Record) []Figure {
 				workers = append(workers, w)
 			}
 		}
-		if n, err := strconv.Atoi(argAfter(t.Args, "--workers")); err == nil && n > 0 {
+		if n, err := strconv.Atoi(flagValue(t.Args, "--workers")); err == nil && n > 0 {
 			even = 100 / float64(n)
 		}
 	}
@@ -49,16 +49,6 @@ func (WorkerShares) Figures(r Record) []Figure {
 	}
 	return []Figure{{Title: "Each worker's share of the accepts, per accept mode", Chart: []Panel{p},
 		Desc: "Per accept mode, the share of the accepts each prefork worker logged."}}
-}
-
-// argAfter is the value of flag in args, or "?".
-func argAfter(args []string, flag string) string {
-	for i := 0; i+1 < len(args); i++ {
-		if args[i] == flag {
-			return args[i+1]
-		}
-	}
-	return "?"
 }
 
 // byNumber orders names as numbers when both are, else as text: worker 10
