@@ -1,7 +1,7 @@
 /* conn.c: one thread, many connections: each is a state machine that moves
  * only when its socket is ready or its timer fires, and never blocks (but
  * with --block, where blocking is the lesson). The poller that says what is
- * ready is the specimen's: select.c or epoll.c. */
+ * ready is the specimen's: select.c or epoll.c; main, below, is both loops'. */
 #include "conn.h"
 #include "http.h"
 
@@ -443,4 +443,15 @@ void event_loop(int listener, const struct options *o) {
         }
         expire();
     }
+}
+
+int main(int argc, char **argv) {
+    struct options o;
+    parse_flags(argc, argv, poller_model, &o, loop_flags, loop_usage, on_loop_flag);
+    o.log_replies = 0; /* one line per request would cost more than the request */
+    install_exit_handlers();
+    int listener = open_listener(o.port, o.backlog, LISTEN_NONBLOCK);
+    poller_init();
+    log_listening(&o, " block=%d%s", loop_block, poller_fields());
+    event_loop(listener, &o);
 }

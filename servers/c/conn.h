@@ -1,7 +1,7 @@
 /* conn.h: the connection state machine of the single-threaded event loops
  * (select.c, epoll.c): non-blocking sockets, buffers, the parser, replies,
  * timers and the close, all driven by readiness. The loops differ only in
- * the poller, which each supplies through the three functions below, cut
+ * the poller, which each supplies through the functions below, cut
  * like redis's ae (ae_select.c, ae_epoll.c): its state is private to its
  * file, and the kernel's flags are translated to EV_READ/EV_WRITE there. */
 #ifndef SERVERLAB_CONN_H
@@ -18,8 +18,16 @@ struct fired {
     int mask; /* EV_READ, EV_WRITE or both; an error or hang-up reads as both */
 };
 
+/* poller_model is the specimen's model name (its flags' program name and
+ * the listening line's model=). */
+extern const char poller_model[];
+
 /* poller_init sets up the poller. Failure: die() with the failing call. */
 void poller_init(void);
+
+/* poller_fields is what the listening line adds about the poller (" key=value"
+ * pairs, or ""). */
+const char *poller_fields(void);
 
 /* poller_watch changes what fd is watched for from old_mask to mask; 0 is
  * "not at all", so (0, m) starts watching and (m, 0) stops.
@@ -49,5 +57,8 @@ int on_loop_flag(int id, const char *arg);
  * accepting for 100 ms, logged as "accept: EMFILE (...) pausing count=N"
  * the first time and every 1000th. */
 void event_loop(int listener, const struct options *o) __attribute__((noreturn));
+
+/* conn.c's main starts either loop the same way: flags, exit handlers, a
+ * non-blocking listener, the poller, the listening line, event_loop. */
 
 #endif

@@ -60,13 +60,6 @@ int poller_wait(struct fired *fired, int max, long timeout_ms) {
     return n;
 }
 
-int main(int argc, char **argv) {
-    struct options o;
-    parse_flags(argc, argv, "epoll", &o, loop_flags, loop_usage, on_loop_flag);
-    o.log_replies = 0; /* one line per request would cost more than the request */
-    install_exit_handlers();
-    int listener = open_listener(o.port, o.backlog, LISTEN_NONBLOCK);
-    poller_init();
-    log_listening(&o, " block=%d", loop_block);
-    event_loop(listener, &o);
-}
+const char poller_model[] = "epoll";
+
+const char *poller_fields(void) { return ""; }

@@ -4,6 +4,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/select.h>
 
 /* The poller: the interest sets, kept between waits, and the highest
@@ -56,13 +57,10 @@ int poller_wait(struct fired *fired, int max, long timeout_ms) {
     return k;
 }
 
-int main(int argc, char **argv) {
-    struct options o;
-    parse_flags(argc, argv, "select", &o, loop_flags, loop_usage, on_loop_flag);
-    o.log_replies = 0; /* one line per request would cost more than the request */
-    install_exit_handlers();
-    int listener = open_listener(o.port, o.backlog, LISTEN_NONBLOCK);
-    poller_init();
-    log_listening(&o, " block=%d fd_setsize=%d", loop_block, FD_SETSIZE);
-    event_loop(listener, &o);
+const char poller_model[] = "select";
+
+const char *poller_fields(void) {
+    static char fields[32];
+    snprintf(fields, sizeof fields, " fd_setsize=%d", FD_SETSIZE);
+    return fields;
 }
