@@ -193,67 +193,10 @@ if [ -z "$suite" ]; then
 	[ -n "$suite" ] || die "cannot read VERSION_CODENAME from /etc/os-release; set LAB_DEBIAN_SUITE"
 fi
 
-# Print "URI SUITE" for every enabled `deb` source, in apt's reading order.
-apt_sources() {
-	local f
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '
-			{ sub(/#.*/, "") }
-			$1 == "deb" {
-				line = $0
-				sub(/^[ \t]*deb[ \t]+/, "", line)
-				if (line ~ /^\[/) sub(/^\[[^]]*\][ \t]*/, "", line)
-				n = split(line, f, /[ \t]+/)
-				if (n >= 2) print f[1], f[2]
-			}' "$f"
-	done
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '
-			function flush(   i, j, nu, ns, u, s) {
-				if (uris != "" && (" " types " ") ~ / deb / && enabled != "no") {
-					nu = split(uris, u, " "); ns = split(suites, s, " ")
-					for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++) print u[i], s[j]
-				}
-				types = uris = suites = enabled = last = ""
-			}
-			/^[ \t]*#/ { next }
-			/^[ \t]*$/ { flush(); next }
-			/^[ \t]/ {
-				if (last == "uris") uris = uris " " $0
-				else if (last == "suites") suites = suites " " $0
-				next
-			}
-			{
-				key = tolower($0); sub(/:.*/, "", key)
-				val = $0; sub(/^[^:]*:[ \t]*/, "", val); gsub(/[ \t]+/, " ", val)
-				last = key
-				if (key == "types") types = val
-				else if (key == "uris") uris = val
-				else if (key == "suites") suites = val
-				else if (key == "enabled") enabled = tolower(val)
-			}
-			END { flush() }' "$f"
-	done
-}
-
-mirror="${LAB_DEBIAN_MIRROR:-}"
-if [ -z "$mirror" ]; then
-	sources="$(apt_sources | awk '$1 ~ /^(https?|file):/')"
-	# First choice: a source serving exactly our suite (never -security).
-	mirror="$(awk -v s="$suite" '$2 == s { print $1; exit }' <<<"$sources")"
-	# Fallback: the first source that is not a security archive.
-	[ -n "$mirror" ] || mirror="$(awk '$2 !~ /-security$/ && $1 !~ /security/ { print $1; exit }' <<<"$sources")"
-	[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d}; set LAB_DEBIAN_MIRROR"
-fi
-mirror="${mirror%/}"
-
-# Honour an apt proxy setting if the environment has none.
-if [ -z "${http_proxy:-}" ] && command -v apt-config >/dev/null 2>&1; then
-	eval "$(apt-config shell http_proxy Acquire::http::Proxy)"
-	[ -z "${http_proxy:-}" ] || export http_proxy
-fi
+# shellcheck source=lib/debian.sh
+. "$(dirname "$0")/lib/debian.sh"
+mirror="$(debian_mirror "$suite")" || die "no Debian mirror found in /etc/apt/sources.list{,.d}; set LAB_DEBIAN_MIRROR"
+debian_proxy
 
 # --- build the rootfs -------------------------------------------------------
 
