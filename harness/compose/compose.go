@@ -80,6 +80,11 @@ func writeLab(b *strings.Builder, builder, python string) {
 	w("      LAB_PYTHON_IMAGE: ${LAB_PYTHON_IMAGE:-%s}", python)
 	// A selection: LAB_EXPERIMENTS="hello zombies" docker compose up.
 	w("      LAB_EXPERIMENTS: ${LAB_EXPERIMENTS:-}")
+	// The images as they are, where they were loaded and the engine
+	// cannot build (scripts/vm-check.sh's guest): LAB_NO_BUILD=1.
+	w("      LAB_NO_BUILD: ${LAB_NO_BUILD:-}")
+	// How the engine's machine is virtualised, for the records (vm-check).
+	w("      LAB_ACCEL: ${LAB_ACCEL:-}")
 	w("    volumes:")
 	w("      - /var/run/docker.sock:/var/run/docker.sock")
 	w("      - .:/src")

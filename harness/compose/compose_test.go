@@ -218,7 +218,8 @@ func TestComposeLab(t *testing.T) {
 	want.WorkingDir = "/src"
 	want.Environment = map[string]string{"LAB_BUILDER": "${LAB_BUILDER:-" + catalogue.DefaultBuilder + "}",
 		"LAB_PYTHON_IMAGE": "${LAB_PYTHON_IMAGE:-" + catalogue.DefaultPythonImage + "}",
-		"LAB_EXPERIMENTS":  "${LAB_EXPERIMENTS:-}"}
+		"LAB_EXPERIMENTS":  "${LAB_EXPERIMENTS:-}", "LAB_NO_BUILD": "${LAB_NO_BUILD:-}",
+		"LAB_ACCEL": "${LAB_ACCEL:-}"}
 	want.Volumes = []string{"/var/run/docker.sock:/var/run/docker.sock", ".:/src"}
 	want.StopGracePeriod = "30s"
 	if !reflect.DeepEqual(lab, want) {

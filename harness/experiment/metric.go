@@ -24,6 +24,7 @@ type Metric struct {
 	Step  string
 	reads []stepRef // the steps of the arm it reads, which Validate requires
 	fn    func(Trial) (float64, error)
+	timed bool // its value is a time or a speed on the machine's clock (Timed)
 }
 
 // stepRef is a step a metric reads, by kind and label.
@@ -38,6 +39,19 @@ func newMetric(name, arg string, fn func(Trial) (float64, error), reads ...Step)
 	for _, s := range reads {
 		m.reads = append(m.reads, stepRef{s.Kind, s.Label})
 	}
+	return m
+}
+
+// Timed says whether m's value is a time or a speed on the machine's clock
+// (a reply within 1 s, a staircase of k·D, requests a second, CPU time per
+// request): it measures the machine as well as the mechanism, so on an
+// emulated one it is shown and not judged (JudgeOn). Counts of processes,
+// descriptors, outcomes and log lines are not timed.
+func (m Metric) Timed() bool { return m.timed }
+
+// timedMetric marks m as Timed.
+func timedMetric(m Metric) Metric {
+	m.timed = true
 	return m
 }
 
@@ -283,24 +297,24 @@ func keptOpen(t Trial) (float64, error) {
 // RepliedWithin counts the connections that got their whole reply within d
 // of their start.
 func RepliedWithin(d time.Duration) Metric {
-	return newMetric("replied_within", d.String(), func(t Trial) (float64, error) {
+	return timedMetric(newMetric("replied_within", d.String(), func(t Trial) (float64, error) {
 		if len(Results(t)) == 0 {
 			return 0, errNoClients // a summary keeps no timings
 		}
 		return count(t, func(r client.Result) bool { return r.Outcome == client.Replied && r.Done < d },
 			func(client.Summary) int { return 0 })
-	})
+	}))
 }
 
 // ConnectedWithin counts the connections whose handshake completed within d.
 func ConnectedWithin(d time.Duration) Metric {
-	return newMetric("connected_within", d.String(), func(t Trial) (float64, error) {
+	return timedMetric(newMetric("connected_within", d.String(), func(t Trial) (float64, error) {
 		if len(Results(t)) == 0 {
 			return 0, errNoClients // a summary keeps no timings
 		}
 		return count(t, func(r client.Result) bool { return r.Connect > 0 && r.Connect < d },
 			func(client.Summary) int { return 0 })
-	})
+	}))
 }
 
 // DoneTimes returns when each of a trial's connections ended, sorted.
@@ -315,30 +329,30 @@ func DoneTimes(t Trial) []time.Duration {
 
 // DoneMax is the seconds until the slowest connection ended.
 func DoneMax() Metric {
-	return newMetric("done_max", "", func(t Trial) (float64, error) {
+	return timedMetric(newMetric("done_max", "", func(t Trial) (float64, error) {
 		ds := DoneTimes(t)
 		if len(ds) == 0 {
 			return 0, errNoClients
 		}
 		return ds[len(ds)-1].Seconds(), nil
-	})
+	}))
 }
 
 // DoneMin is the seconds until the fastest connection ended.
 func DoneMin() Metric {
-	return newMetric("done_min", "", func(t Trial) (float64, error) {
+	return timedMetric(newMetric("done_min", "", func(t Trial) (float64, error) {
 		ds := DoneTimes(t)
 		if len(ds) == 0 {
 			return 0, errNoClients
 		}
 		return ds[0].Seconds(), nil
-	})
+	}))
 }
 
 // Staircase measures how far the connections' ends are from k*d, as a
 // share of d: an iterative server finishes the k-th waiting client at k*D.
 func Staircase(d time.Duration) Metric {
-	return newMetric("staircase", d.String(), func(t Trial) (float64, error) {
+	return timedMetric(newMetric("staircase", d.String(), func(t Trial) (float64, error) {
 		ds := DoneTimes(t)
 		if len(ds) == 0 {
 			return 0, errNoClients
@@ -348,7 +362,7 @@ func Staircase(d time.Duration) Metric {
 			worst = math.Max(worst, math.Abs(done.Seconds()-float64(k+1)*d.Seconds())/d.Seconds())
 		}
 		return worst, nil
-	})
+	}))
 }
 
 // ConformanceFailures counts the reply conformance failures for the

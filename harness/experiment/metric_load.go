@@ -58,7 +58,7 @@ func ofLoad(name string, at Step, fn func(*LoadRun) (float64, error)) Metric {
 
 // RPS is the requests per second the load step at measured.
 func RPS(at Step) Metric {
-	return ofLoad("rps", at, func(r *LoadRun) (float64, error) { return r.Result.RPS, nil })
+	return timedMetric(ofLoad("rps", at, func(r *LoadRun) (float64, error) { return r.Result.RPS, nil }))
 }
 
 // LoadErrors counts the errors of every kind (refused, reset, timeout, ...)
@@ -88,7 +88,7 @@ func ListenDrops(at Step) Metric {
 }
 
 // P99 is the 99th percentile of latency, in ms, in the load step at.
-func P99(at Step) Metric { return ofLoad("p99_ms", at, p99) }
+func P99(at Step) Metric { return timedMetric(ofLoad("p99_ms", at, p99)) }
 
 func p99(r *LoadRun) (float64, error) {
 	if r.Result.Requests == 0 {
@@ -101,7 +101,7 @@ func p99(r *LoadRun) (float64, error) {
 // grew from b to a. No check judges it any more; records made before keep
 // it.
 func P99Growth(a, b Step) Metric {
-	return newMetric("p99_growth", a.Label+" over "+b.Label, func(t Trial) (float64, error) {
+	return timedMetric(newMetric("p99_growth", a.Label+" over "+b.Label, func(t Trial) (float64, error) {
 		pa, err := P99(a).Of(t)
 		if err != nil {
 			return 0, err
@@ -114,7 +114,7 @@ func P99Growth(a, b Step) Metric {
 			return 0, fmt.Errorf("the p99 of %s is 0", b.Label)
 		}
 		return pa / pb, nil
-	}, a, b)
+	}, a, b))
 }
 
 // CPUPerRequest is what the specimen's cgroup spent per answered request
@@ -134,8 +134,8 @@ func CPUPerRequest(r *LoadRun) (time.Duration, error) {
 // CPUPerRequestUS is the specimen's CPU time (user + system, from its
 // cgroup just before and after) per request, in µs, in the load step at.
 func CPUPerRequestUS(at Step) Metric {
-	return ofLoad("cpu_per_request_us", at, func(r *LoadRun) (float64, error) {
+	return timedMetric(ofLoad("cpu_per_request_us", at, func(r *LoadRun) (float64, error) {
 		d, err := CPUPerRequest(r)
 		return float64(d) / float64(time.Microsecond), err
-	})
+	}))
 }

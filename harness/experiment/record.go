@@ -50,18 +50,39 @@ type Environment struct {
 	// Neighbour is the busy neighbour the run had beside it (lab run
 	// --neighbour), "" for none.
 	Neighbour string `json:"neighbour,omitempty"`
+	// Acceleration is how the machine that ran the engine was virtualised,
+	// as the one who booted it says ($LAB_ACCEL): "tcg" (software
+	// emulation: every instruction translated, so timings are not the
+	// kernel's), "kvm"; "" where the lab did not boot the machine.
+	Acceleration string `json:"acceleration,omitempty"`
 }
+
+// Emulated says whether the run's machine was emulated in software: its
+// timings and costs say more of the emulator than of the kernel.
+func (e Environment) Emulated() bool { return e.Acceleration == AccelTCG }
+
+// Accelerations a record names.
+const (
+	AccelTCG = "tcg"
+	AccelKVM = "kvm"
+)
 
 // Engine describes the Docker engine and the kernel it runs on: the lessons
 // are the kernel's.
 type Engine struct {
 	Kernel        string `json:"kernel"`
 	DockerVersion string `json:"docker_version"`
-	CgroupVersion string `json:"cgroup_version"`
-	OS            string `json:"os"`
-	Arch          string `json:"arch"`
-	CPUs          int    `json:"cpus"`
-	MemoryBytes   int64  `json:"memory_bytes"`
+	// APIVersion is the highest API the engine speaks; ClientAPIVersion
+	// the one the lab's client settled on with it.
+	APIVersion       string `json:"api_version,omitempty"`
+	ClientAPIVersion string `json:"client_api_version,omitempty"`
+	CgroupVersion    string `json:"cgroup_version"`
+	// CgroupDriver is the engine's: cgroupfs or systemd.
+	CgroupDriver string `json:"cgroup_driver,omitempty"`
+	OS           string `json:"os"`
+	Arch         string `json:"arch"`
+	CPUs         int    `json:"cpus"`
+	MemoryBytes  int64  `json:"memory_bytes"`
 }
 
 // Trial is one arm run once: its specimen started, its steps taken, its end.
@@ -157,6 +178,10 @@ type CheckResult struct {
 	Held   bool         `json:"held"`
 	// Unavailable says why the check could not be decided, if it could not.
 	Unavailable string `json:"unavailable,omitempty"`
+	// Emulated says the check was shown and not judged: its metric is
+	// Timed and the machine was emulated (JudgeOn). Held still says what
+	// the comparison gave.
+	Emulated bool `json:"emulated,omitempty"`
 	// Margin is the deciding trial's margin (DecidingMargin): the worst
 	// of the decided trials for an every check, the best for an any
 	// check; nil when no trial gave a value.

@@ -18,8 +18,17 @@ import (
 //   - inconclusive: a check could not be decided (the reason says which);
 //   - reproduced: every check held.
 func Judge(e Experiment, trials []Trial) ([]CheckResult, Verdict) {
+	return JudgeOn(e, trials, Environment{})
+}
+
+// JudgeOn is Judge for trials made in env. On an emulated machine
+// (env.Emulated: TCG) a check of a Timed metric is evaluated and shown but
+// decides nothing (CheckResult.Emulated): a time there is the emulator's as
+// much as the kernel's, and no prediction of the lab is about emulators.
+// The verdict's reason says how many checks were left out, and which.
+func JudgeOn(e Experiment, trials []Trial, env Environment) ([]CheckResult, Verdict) {
 	var results []CheckResult
-	var broken, failed, missing []string
+	var broken, failed, missing, emulated []string
 	for _, t := range trials {
 		if t.Error != "" {
 			broken = append(broken, fmt.Sprintf("%s trial %d did not run: %s", t.Arm, t.Trial, t.Error))
@@ -27,23 +36,31 @@ func Judge(e Experiment, trials []Trial) ([]CheckResult, Verdict) {
 	}
 	for _, c := range e.Checks {
 		r := evaluate(c, trials)
+		r.Emulated = env.Emulated() && c.Metric.Timed()
 		results = append(results, r)
 		switch {
+		case r.Emulated:
+			emulated = append(emulated, fmt.Sprintf("%s (got %s)", c, values(r.Values)))
 		case r.Unavailable != "":
 			missing = append(missing, fmt.Sprintf("%s: %s", c, r.Unavailable))
 		case !r.Held:
 			failed = append(failed, fmt.Sprintf("%s (got %s)", c, values(r.Values)))
 		}
 	}
+	var note []string
+	if len(emulated) > 0 {
+		note = []string{fmt.Sprintf("%d timed check(s) shown, not judged, on an emulated machine (%s): %s",
+			len(emulated), env.Acceleration, strings.Join(emulated, "; "))}
+	}
 	switch {
 	case len(broken) > 0:
-		return results, Verdict{Outcome: Inconclusive, Reason: strings.Join(append(broken, missing...), "; ")}
+		return results, Verdict{Outcome: Inconclusive, Reason: strings.Join(append(append(broken, missing...), note...), "; ")}
 	case len(failed) > 0:
-		return results, Verdict{Outcome: NotReproduced, Reason: strings.Join(append(failed, missing...), "; ")}
+		return results, Verdict{Outcome: NotReproduced, Reason: strings.Join(append(append(failed, missing...), note...), "; ")}
 	case len(missing) > 0:
-		return results, Verdict{Outcome: Inconclusive, Reason: strings.Join(missing, "; ")}
+		return results, Verdict{Outcome: Inconclusive, Reason: strings.Join(append(missing, note...), "; ")}
 	}
-	return results, Verdict{Outcome: Reproduced}
+	return results, Verdict{Outcome: Reproduced, Reason: strings.Join(note, "; ")}
 }
 
 // evaluate computes c's metric in each trial of its arm and applies c.Over,

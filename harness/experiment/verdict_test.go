@@ -416,3 +416,44 @@ func TestJudgeMarginsAgree(t *testing.T) {
 		t.Errorf("got %d held and %d failed checks, want both compared", checked[true], checked[false])
 	}
 }
+
+// On an emulated machine a timed check is shown and decides nothing; a
+// check that counts still does. Natively, both decide.
+func TestJudgeOnEmulated(t *testing.T) {
+	e, err := Lookup("head-of-line")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3c's clients end one after another, as under TCG's slow start: every
+	// timing check of 3c fails, the counts hold.
+	slow := []Trial{
+		observe(e, "3b", 1).clients("5 clients at once", conns(client.Replied, sec(1), sec(2.01), sec(3), sec(4.02), sec(5))...).Trial,
+		observe(e, "3c", 1).clients("5 clients at once", conns(client.Replied, sec(1), sec(2), sec(3), sec(4), sec(5))...).Trial,
+	}
+	if _, v := JudgeOn(e, slow, Environment{}); v.Outcome != NotReproduced {
+		t.Fatalf("natively: %s, want not reproduced", v.Outcome)
+	}
+	results, v := JudgeOn(e, slow, Environment{Acceleration: AccelTCG})
+	if v.Outcome != Reproduced || !strings.Contains(v.Reason, "not judged, on an emulated machine (tcg)") {
+		t.Errorf("under TCG: %+v, want reproduced with the timed checks named", v)
+	}
+	timed, counted := 0, 0
+	for _, r := range results {
+		if r.Emulated != r.Check.Metric.Timed() {
+			t.Errorf("%s: emulated %v, timed %v", r.Check, r.Emulated, r.Check.Metric.Timed())
+		}
+		if r.Emulated {
+			timed++
+		} else {
+			counted++
+		}
+	}
+	if timed == 0 || counted == 0 {
+		t.Errorf("%d timed and %d counted checks: the test needs both", timed, counted)
+	}
+	// A count that fails under TCG still fails.
+	lost := []Trial{slow[0], observe(e, "3c", 1).clients("5 clients at once", conns(client.TimedOut, sec(1), sec(1), sec(1), sec(1), sec(1))...).Trial}
+	if _, v := JudgeOn(e, lost, Environment{Acceleration: AccelTCG}); v.Outcome != NotReproduced {
+		t.Errorf("under TCG with 3c's clients timed out: %s, want not reproduced", v.Outcome)
+	}
+}

@@ -98,6 +98,10 @@ func environmentLine(recs []experiment.Record) string {
 		return "no records"
 	}
 	e := recs[0].Environment
-	return fmt.Sprintf("kernel %s, Docker %s, cgroup v%s, %d × %s, lab %s", e.Engine.Kernel, e.Engine.DockerVersion,
+	line := fmt.Sprintf("kernel %s, Docker %s, cgroup v%s, %d × %s, lab %s", e.Engine.Kernel, dockerLabel(e.Engine),
 		e.Engine.CgroupVersion, e.Engine.CPUs, e.CPUModel, short(e.LabCommit))
+	if e.Acceleration != "" {
+		line += ", " + machineLabel(e)
+	}
+	return line
 }

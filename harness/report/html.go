@@ -186,6 +186,8 @@ func newSection(r experiment.Record) htmlSection {
 	for _, c := range r.Checks {
 		row := checkRow{Check: c.Check.String(), Measured: measured(c.Values), Margin: checkMargin(c), Why: c.Check.Why, Held: "yes", Class: "held"}
 		switch {
+		case c.Emulated:
+			row.Held, row.Class = emulatedHeld(c), "undecided"
 		case c.Unavailable != "":
 			row.Held, row.Class = "undecided: "+c.Unavailable, "undecided"
 		case !c.Held:

@@ -167,6 +167,8 @@ func writeExperiment(b *strings.Builder, r experiment.Record) {
 	for _, c := range r.Checks {
 		held := "yes"
 		switch {
+		case c.Emulated:
+			held = emulatedHeld(c)
 		case c.Unavailable != "":
 			held = "undecided: " + c.Unavailable
 		case !c.Held:
@@ -292,4 +294,16 @@ func specimenAtEnd(t experiment.Trial) string {
 		return fmt.Sprintf("exited %d", t.Exit.ExitCode)
 	}
 	return "running"
+}
+
+// emulatedHeld is the held column of a check shown and not judged on an
+// emulated machine: what its comparison gave, said as no verdict.
+func emulatedHeld(c experiment.CheckResult) string {
+	switch {
+	case c.Unavailable != "":
+		return "not judged (emulated); undecided: " + c.Unavailable
+	case c.Held:
+		return "not judged (emulated); it held"
+	}
+	return "not judged (emulated); it did not hold"
 }

@@ -58,18 +58,18 @@ func MergedMarkdown(recs []experiment.Record) []byte {
 	w("")
 	w("## Environments")
 	w("")
-	w("| | kernel | Docker | cgroup | CPU | cores | arch | lab |")
-	w("|---|---|---|---|---|---|---|---|")
+	w("| | kernel | Docker | cgroup | machine | CPU | cores | arch | lab |")
+	w("|---|---|---|---|---|---|---|---|---|")
 	for i, e := range m.Environments {
-		w("| %s | %s | %s | v%s | %s | %d | %s | %s (%s) |", EnvLabel(i), e.Engine.Kernel, e.Engine.DockerVersion,
-			e.Engine.CgroupVersion, e.CPUModel, e.Engine.CPUs, e.Engine.Arch, e.LabVersion, short(e.LabCommit))
+		w("| %s | %s | %s | v%s | %s | %s | %d | %s | %s (%s) |", EnvLabel(i), e.Engine.Kernel, dockerLabel(e.Engine),
+			e.Engine.CgroupVersion, machineLabel(e), e.CPUModel, e.Engine.CPUs, e.Engine.Arch, e.LabVersion, short(e.LabCommit))
 	}
 	w("")
 	w("## Verdicts side by side")
 	w("")
 	head, rule := "| experiment |", "|---|"
 	for i, e := range m.Environments {
-		head += fmt.Sprintf(" %s (%s, cgroup v%s) |", EnvLabel(i), e.Engine.Arch, e.Engine.CgroupVersion)
+		head += fmt.Sprintf(" %s (%s, cgroup v%s%s) |", EnvLabel(i), e.Engine.Arch, e.Engine.CgroupVersion, emulatedLabel(e))
 		rule += "---|"
 	}
 	w("%s", head)
@@ -92,11 +92,41 @@ func MergedMarkdown(recs []experiment.Record) []byte {
 				in = append(in, r)
 			}
 		}
-		w("# %s: %s, kernel %s, cgroup v%s", EnvLabel(i), e.Engine.Arch, e.Engine.Kernel, e.Engine.CgroupVersion)
+		w("# %s: %s, kernel %s, cgroup v%s%s", EnvLabel(i), e.Engine.Arch, e.Engine.Kernel, e.Engine.CgroupVersion, emulatedLabel(e))
 		w("")
 		for _, r := range in {
 			writeExperiment(&b, r)
 		}
 	}
 	return []byte(b.String())
+}
+
+// dockerLabel is the engine's version and the API it speaks: "26.1.5
+// (API 1.45)".
+func dockerLabel(e experiment.Engine) string {
+	if e.APIVersion == "" {
+		return e.DockerVersion
+	}
+	return fmt.Sprintf("%s (API %s)", e.DockerVersion, e.APIVersion)
+}
+
+// machineLabel says how the engine's machine ran: as it is, or a virtual
+// machine the lab booted, under which acceleration.
+func machineLabel(e experiment.Environment) string {
+	switch e.Acceleration {
+	case "":
+		return "as found"
+	case experiment.AccelTCG:
+		return "VM, TCG (emulated)"
+	default:
+		return "VM, " + strings.ToUpper(e.Acceleration)
+	}
+}
+
+// emulatedLabel marks an emulated environment in a heading: ", emulated".
+func emulatedLabel(e experiment.Environment) string {
+	if e.Emulated() {
+		return ", emulated"
+	}
+	return ""
 }

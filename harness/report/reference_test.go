@@ -57,7 +57,7 @@ func TestReferenceJudgesAgain(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		results, verdict := experiment.Judge(e, rec.Trials)
+		results, verdict := experiment.JudgeOn(e, rec.Trials, rec.Environment)
 		if verdict != rec.Verdict {
 			t.Errorf("%s: judged again %+v, stored %+v", name, verdict, rec.Verdict)
 		}

@@ -144,8 +144,15 @@ func DescribeEngine(ctx context.Context) (experiment.Engine, error) {
 		return experiment.Engine{}, fmt.Errorf("docker info: %w", err)
 	}
 	i := res.Info
-	return experiment.Engine{
+	e := experiment.Engine{
 		Kernel: i.KernelVersion, DockerVersion: i.ServerVersion, CgroupVersion: i.CgroupVersion,
-		OS: i.OperatingSystem, Arch: i.Architecture, CPUs: i.NCPU, MemoryBytes: i.MemTotal,
-	}, nil
+		CgroupDriver: i.CgroupDriver, OS: i.OperatingSystem, Arch: i.Architecture, CPUs: i.NCPU, MemoryBytes: i.MemTotal,
+	}
+	// The API the engine speaks at most, and the one this client settled
+	// on with it: an engine that refuses an old API's fields says so here.
+	if v, err := cli.ServerVersion(ctx, client.ServerVersionOptions{}); err == nil {
+		e.APIVersion = v.APIVersion
+	}
+	e.ClientAPIVersion = cli.ClientVersion()
+	return e, nil
 }

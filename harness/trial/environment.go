@@ -12,6 +12,11 @@ import (
 // LabVersion is the lab's release; records carry it with the commit.
 const LabVersion = "0.1.0"
 
+// EnvAccel is how the engine's machine is virtualised, set by the one who
+// booted it (scripts/vm-check.sh: tcg or kvm): the lab cannot tell TCG
+// from a slow machine by itself.
+const EnvAccel = "LAB_ACCEL"
+
 // DescribeEnvironment gathers what a record says about where it was made,
 // from the engine (never the harness's own machine, which may be a Mac in
 // front of a VM or a laptop in front of a remote engine); the CPU model
@@ -20,6 +25,7 @@ const LabVersion = "0.1.0"
 func DescribeEnvironment(ctx context.Context, commit string) experiment.Environment {
 	env := experiment.Environment{LabVersion: LabVersion, LabCommit: commit, GoVersion: runtime.Version()}
 	env.Host, _ = os.Hostname()
+	env.Acceleration = os.Getenv(EnvAccel)
 	if e, err := runner.DescribeEngine(ctx); err == nil {
 		env.Engine = e
 	}

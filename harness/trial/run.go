@@ -145,7 +145,7 @@ func Run(ctx context.Context, e experiment.Experiment, env experiment.Environmen
 		rec.Finished = time.Now().UTC()
 		return rec, ctx.Err()
 	}
-	rec.Checks, rec.Verdict = experiment.Judge(e, rec.Trials)
+	rec.Checks, rec.Verdict = experiment.JudgeOn(e, rec.Trials, rec.Environment)
 	rec.Finished = time.Now().UTC()
 	return rec, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,6 +30,24 @@ const (
 // EnvExperiments names the experiments `lab run` runs when its command
 // line names none ("hello zombies"); empty or unset: all of them.
 const EnvExperiments = "LAB_EXPERIMENTS"
+
+// EnvNoBuild, when true ("1"), is the default of `lab run --no-build`:
+// Compose's way to run the lab on images loaded, not built (the guest of
+// scripts/vm-check.sh).
+const EnvNoBuild = "LAB_NO_BUILD"
+
+// noBuildFromEnv reads EnvNoBuild: false when unset or empty.
+func noBuildFromEnv() (bool, error) {
+	v := os.Getenv(EnvNoBuild)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: want 1 or 0", EnvNoBuild, v)
+	}
+	return b, nil
+}
 
 // resultsDir is the repository's results/ when the working directory is in
 // the repository, else ./results.
@@ -64,7 +83,11 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		"results/reference/ is the committed reference run)")
 	reference := fs.String("reference", referenceDir(), "records to set this run beside in REPORT.md (\"\": none)")
 	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced (with --repeat, in every run)")
-	noBuild := fs.Bool("no-build", false, "use the images as they are (lab build makes them)")
+	noBuildDefault, err := noBuildFromEnv()
+	if err != nil {
+		return err
+	}
+	noBuild := fs.Bool("no-build", noBuildDefault, "use the images as they are (lab build makes them; default $"+EnvNoBuild+")")
 	resume := fs.Bool("resume", false, "skip the experiments whose complete record is already in --out (after an interrupted run)")
 	builder := fs.String("builder", image.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
 	neighbour := fs.String("neighbour", "", "run beside a busy neighbour: "+neighbourNames()+" (\"\": none); the records say which")
