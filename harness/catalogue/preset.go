@@ -83,7 +83,19 @@ var presets = []Preset{
 		}),
 		Lesson: "the parent keeps its copy of each client socket: clients get no EOF and the server runs out of descriptors (EMFILE)",
 		Article: Article{Source: "webserver3d.py", Backlog: 5, Ulimits: "ulimit -n 256; ulimit -u 400",
-			Note: "the article also uses 3d with ulimit -u 400 to show zombies exhausting processes"},
+			Note: "the article's second run of 3d, at ulimit -u 400 and ulimit -n 500, is webserver3d-u400"},
+	},
+	{
+		// The article's ulimit -u 400; ulimit -n 500 and 500 clients: each
+		// client leaves a zombie and a socket the parent keeps, and the 400
+		// processes run out before the 500 descriptors do.
+		Name: "webserver3d-u400", Specimen: "forking", PlayPort: 8809, Wire: WireSeed,
+		Args: []string{"--backlog", "5", "--keep-client-fd"},
+		Limits: limitsFor(10009, func(l *Limits) {
+			l.NoFile, l.NProc, l.Pids = 500, 400, 400
+		}),
+		Lesson:  "3d at the article's second limits: its zombies use up 400 processes before its kept sockets use up 500 descriptors, and fork() fails with EAGAIN",
+		Article: Article{Source: "webserver3d.py", Backlog: 5, Ulimits: "ulimit -u 400; ulimit -n 500"},
 	},
 	{
 		Name: "webserver3e", Specimen: "forking", PlayPort: 8806, Wire: WireSeed,
@@ -151,9 +163,9 @@ var models = []Preset{
 // (helloworld/views.py), which the article does not show.
 var WSGIApps = []WSGIApp{
 	{Name: "wsgiapp", App: "apps.wsgiapp:app", Body: "Hello world from a simple WSGI application!\n"},
-	{Name: "flask", App: "apps.flaskapp:app", Body: "Hello world from Flask!\n"},
-	{Name: "pyramid", App: "apps.pyramidapp:app", Body: "Hello world from Pyramid!\n"},
-	{Name: "django", App: "apps.djangoapp:app", Body: "Hello world from Django!\n"},
+	{Name: "flask", App: "apps.flaskapp:app", Body: "Hello world from Flask!\n", SetsLength: true},
+	{Name: "pyramid", App: "apps.pyramidapp:app", Body: "Hello world from Pyramid!\n", SetsLength: true},
+	{Name: "django", App: "apps.djangoapp:app", Body: "Hello world from Django!\n", SetsLength: true},
 }
 
 // WSGIApp is one application of part 2.
@@ -161,6 +173,21 @@ type WSGIApp struct {
 	Name string // in preset names: webserver2-flask
 	App  string // module:callable
 	Body string // what GET /hello answers
+	// SetsLength says the application gives a Content-Length: the
+	// frameworks do; the bare application's code, as the article's, does
+	// not, and on the seed wire the server adds none (webserver2 adds only
+	// Date and Server).
+	SetsLength bool
+}
+
+// WSGIAppOf returns the application whose /hello answers body.
+func WSGIAppOf(body string) (WSGIApp, bool) {
+	for _, a := range WSGIApps {
+		if a.Body == body {
+			return a, true
+		}
+	}
+	return WSGIApp{}, false
 }
 
 // wsgi are part 2's programs (webserver2, iterative) and part 3's last

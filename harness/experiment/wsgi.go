@@ -3,6 +3,7 @@ package experiment
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func wsgiApps() Experiment {
 		Seed: &Quote{Part: 2, Source: "running webserver2.py", Claim: "part2-frameworks",
 			Words: "(lsbaws) $ python webserver2.py pyramidapp:app […] (lsbaws) $ python webserver2.py flaskapp:app […] (lsbaws) $ python webserver2.py djangoapp:app"},
 		Predicts: "the lab's WSGI server, iterative (webserver2) and forking (webserver3h), answers GET /hello with each application's body " +
-			"(Hello world from a simple WSGI application!, from Flask!, from Pyramid!, from Django!), status 200, a Content-Type, a Date and a Server header; " +
+			"(Hello world from a simple WSGI application!, from Flask!, from Pyramid!, from Django!), status 200, a Content-Type, a Date and a Server header, and the frameworks' Content-Length of the body's length (the bare application, as the article's, sends none); " +
 			"and each application finds every environ key PEP 3333 requires, wsgi.multiprocess True only when forking",
 		Mechanism: "WSGI is one calling convention: the server builds a dict of CGI variables and wsgi.* entries, calls the application with it and a start_response callable, " +
 			"and writes what the application returns. A framework is only an application on the other side of that call, so any conforming server runs any framework.",
@@ -50,6 +51,7 @@ func wsgiApps() Experiment {
 			StepCol("/hello", []Step{hello}, func(t Trial) Cell { return Text(fmt.Sprint(stepReply(t, StepHello1).Status)) }),
 			StepCol("body", []Step{hello}, func(t Trial) Cell { return Code(strings.TrimSpace(string(stepReply(t, StepHello1).Body))) }),
 			StepCol("Content-Type", []Step{hello}, func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Content-Type")) }),
+			StepCol("Content-Length", []Step{hello}, func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Content-Length")) }),
 			StepCol("Server", []Step{hello}, func(t Trial) Cell { return Text(stepReply(t, StepHello1).Header.Get("Server")) }),
 			StepCol("environ keys", []Step{environ}, func(t Trial) Cell { return Text(fmt.Sprint(len(environOf(t)))) }),
 			StepCol("wsgi.multiprocess", []Step{environ}, func(t Trial) Cell { return Text(environOf(t)["wsgi.multiprocess"]) }),
@@ -63,14 +65,15 @@ func wsgiApps() Experiment {
 			name := server + a.Name
 			e.Arms = append(e.Arms, Arm{Name: name, Preset: name,
 				Steps: []Step{step(StepHello1, "/hello"), step(StepEnviron, "/environ"), step(StepNotFound, "/nope")}})
-			e.Checks = append(e.Checks, check(name, WSGIFailures(a.Body), EQ, 0, "status, body, Content-Type, Date and Server; every PEP 3333 key in the environ"))
+			e.Checks = append(e.Checks, check(name, WSGIFailures(a.Body), EQ, 0, "status, body, Content-Type, Content-Length, Date and Server; every PEP 3333 key in the environ"))
 		}
 	}
 	return e
 }
 
 // WSGIConformance checks a wsgi-apps trial: GET /hello got 200 and body
-// with Content-Type, Date and Server; the environ the application saw
+// with Content-Type, Date, Server, and a Content-Length of the body's length
+// wherever the application sends one (the frameworks); the environ the application saw
 // holds every PEP 3333 key, with wsgi.multiprocess true when forking; an
 // unknown path got 404. One line per failure.
 func WSGIConformance(t Trial, body string) []string {
@@ -89,6 +92,17 @@ func WSGIConformance(t Trial, body string) []string {
 			if rep.Header.Get(h) == "" {
 				fail("%s: no %s header", StepHello1, h)
 			}
+		}
+		// Content-Length: the body's length wherever one is sent; the
+		// frameworks send one, and on the seed wire the bare application's
+		// reply has none (its code gives none, and webserver2 adds none).
+		cl, want := rep.Header.Get("Content-Length"), strconv.Itoa(len(rep.Body))
+		app, _ := catalogue.WSGIAppOf(body)
+		switch {
+		case cl != "" && cl != want:
+			fail("%s: Content-Length %s, want %s (the body's length)", StepHello1, cl, want)
+		case cl == "" && (app.SetsLength || t.Wire != catalogue.WireSeed):
+			fail("%s: no Content-Length header", StepHello1)
 		}
 	}
 	if rep, err := reply(t, StepEnviron); err != nil {

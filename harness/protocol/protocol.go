@@ -45,6 +45,7 @@ const (
 	FlagPort  = "port"  // probe: also list the TCP connections of this port
 	FlagComm  = "comm"  // sample: the specimen's process name
 	FlagEvery = "every" // sample: how often
+	FlagKill  = "kill"  // probe: send SIGKILL to this PID first (lab ps --kill)
 	FlagFor   = "for"   // sample, hog and settle: for how long at most
 	// FlagThreads is how many threads hog keeps busy.
 	FlagThreads = "threads"

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -58,6 +59,21 @@ func Resolve(ctx context.Context, target string) (string, error) {
 // /proc inside the engine, never the caller's: on Docker Desktop that is the
 // VM's, where the container runs.
 func Watch(ctx context.Context, id string, every time.Duration, fn func(agent.Snapshot) error) error {
+	return watch(ctx, id, every, 0, fn)
+}
+
+// KillAndWatch is Watch after a SIGKILL to process pid of id's PID
+// namespace (as the namespace numbers it, as Watch shows it): the article's
+// "kill -9 does not remove a zombie", tried. The probe that sends it is
+// given CAP_KILL for that, and keeps no more than Watch's afterwards.
+func KillAndWatch(ctx context.Context, id string, pid int, every time.Duration, fn func(agent.Snapshot) error) error {
+	if pid < 2 {
+		return fmt.Errorf("kill %d: want a PID of 2 or more (1 is the server's first process)", pid)
+	}
+	return watch(ctx, id, every, pid, fn)
+}
+
+func watch(ctx context.Context, id string, every time.Duration, kill int, fn func(agent.Snapshot) error) error {
 	if err := Present(ctx, catalogue.Image(catalogue.AgentTarget)); err != nil {
 		return err
 	}
@@ -70,6 +86,11 @@ func Watch(ctx context.Context, id string, every time.Duration, fn func(agent.Sn
 	if every > 0 {
 		cmd = append(cmd, "--"+protocol.FlagEvery, every.String())
 	}
+	host := psHost(id)
+	if kill > 0 {
+		cmd = append(cmd, "--"+protocol.FlagKill, strconv.Itoa(kill))
+		host.CapAdd = append(host.CapAdd, "KILL")
+	}
 	// The creation does not heed ctx (see start): a Ctrl-C now would leave
 	// a probe no one removes.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), createTimeout)
@@ -79,7 +100,7 @@ func Watch(ctx context.Context, id string, every time.Duration, fn func(agent.Sn
 			Image: catalogue.Image(catalogue.AgentTarget), Cmd: cmd, User: "0:0",
 			Labels: map[string]string{LabelLab: "true", LabelRole: "ps"},
 		},
-		HostConfig: psHost(id),
+		HostConfig: host,
 	})
 	if err != nil {
 		return fmt.Errorf("start the probe: %w", err)

@@ -272,12 +272,35 @@ static void linger(int fd) {
     }
 }
 
+/* log_request prints what the one recv() read, as the article's server
+ * does (print(request.decode())): a line "request: ..." per line of it, CR
+ * dropped, bytes that are not printable ASCII as \xNN, all in one write so
+ * that the request stays whole beside other processes' lines. */
+static void log_request(const char *req, size_t len) {
+    char out[4 * 1024 + 512];
+    size_t n = 0, i = 0;
+    while (i < len && n < sizeof out - 64) {
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s", LOG_REQUEST);
+        for (; i < len && req[i] != '\n' && n < sizeof out - 8; i++) {
+            unsigned char c = (unsigned char)req[i];
+            if (c == '\r') continue;
+            if (c >= 0x20 && c < 0x7f) out[n++] = (char)c;
+            else n += (size_t)snprintf(out + n, sizeof out - n, "\\x%02x", c);
+        }
+        out[n++] = '\n';
+        i++; /* the LF */
+    }
+    write_line(out, n);
+}
+
 /* serve_seed is the article's handle_request: one recv, whatever it brings. */
 static void serve_seed(int fd, const struct options *o) {
     char buf[1024];
+    ssize_t n;
     /* EINTR: a handler ran before anything arrived; the one recv is still
      * to come. A request, garbage, EOF or an error all get the reply. */
-    while (recv(fd, buf, sizeof buf, 0) < 0 && errno == EINTR) continue;
+    while ((n = recv(fd, buf, sizeof buf, 0)) < 0 && errno == EINTR) continue;
+    if (o->log_replies && n > 0) log_request(buf, (size_t)n);
     if (write_all(fd, HTTP_SEED_REPLY, sizeof HTTP_SEED_REPLY - 1) < 0) return;
     if (o->log_replies) log_line(LOG_REPLY "200 path=- pid=%d", (int)getpid());
     /* Seed order: reply, sleep, close. The client has its body at once and

@@ -16,6 +16,7 @@
 #define LOG_FORK "fork child="      /* forking: a child forked for a connection */
 #define LOG_REAP "reap child="      /* forking: a child waited for, " status=S" */
 #define LOG_REPLY "reply status="   /* iterative: a reply sent, " path=P pid=N" */
+#define LOG_REQUEST "request: "     /* iterative, seed wire: a line of the request read, as the article prints it */
 #define LOG_RESTART "restarting"    /* ends "accept: EINTR (...) restarting" and a worker's exit */
 #define LOG_EXIT "exit signal="     /* SIGTERM or SIGINT: the server's last words */
 #define LOG_EXITED " exited status=" /* prefork: "worker K pid=P exited status=S: restarting" */
@@ -125,6 +126,8 @@ void pause_ms(long ms);
 /* serve handles one connection on the blocking socket fd, as o->wire says:
  *   seed: one recv() of up to 1024 bytes, whatever it brings, then
  *         HTTP_SEED_REPLY, then o->delay_ms. No timeout: the article blocks.
+ *         If o->log_replies, what it read is logged first, a "request: "
+ *         line per line, as the article's server prints it.
  *   http: requests (keep-alive, pipelined) until the client closes, asks to
  *         close, idles o->idle_ms between requests, or sends what is not a
  *         request we can answer (400, 413, 414, 431, 501, 505): that reply

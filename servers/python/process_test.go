@@ -274,7 +274,11 @@ func TestFailures(t *testing.T) {
 		// module:callable, not a module
 		{"callable", []string{"--app", "apps.wsgiapp"}, 1, "app: cannot load apps.wsgiapp: ValueError"},
 		// someone listens there already: the errno's name, as the C specimens log it
-		{"bind", []string{"--port", busy}, 1, "bind: EADDRINUSE (Address already in use)"},
+		{"bind", []string{"--port", busy, "--app", bareApp}, 1, "bind: EADDRINUSE (Address already in use)"},
+		// no application: the usage line, as webserver2.py prints it
+		{"no app", nil, 1, "usage: wsgiserver.py [flags] MODULE:CALLABLE: provide a WSGI application object as module:callable"},
+		// the application given twice
+		{"two apps", []string{"--app", bareApp, bareApp}, 2, "wsgiserver.py: error: the application twice"},
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {

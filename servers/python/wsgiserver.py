@@ -83,11 +83,20 @@ def parse_flags(argv):
     p.add_argument("--wire", choices=("http", "seed"), default="http",
                    help="http: HTTP/1.1, one request per connection; seed: the article's "
                         "one recv(1024) and its response framing (default http)")
-    p.add_argument("--app", default=DEFAULT_APP, metavar="MODULE:CALLABLE",
-                   help=f"the WSGI application (default {DEFAULT_APP})")
+    p.add_argument("--app", metavar="MODULE:CALLABLE",
+                   help=f"the WSGI application, e.g. {DEFAULT_APP}")
+    p.add_argument("app_arg", nargs="?", metavar="MODULE:CALLABLE",
+                   help="the same, as webserver2.py takes it: wsgiserver.py apps.flaskapp:app")
     p.add_argument("--validate", action="store_true",
                    help="wrap the application in wsgiref.validate; a complaint fails the request")
     o = p.parse_args(argv)
+    if o.app and o.app_arg:
+        p.error("the application twice: --app or MODULE:CALLABLE, not both")
+    o.app = o.app or o.app_arg
+    if not o.app:
+        # As webserver2.py: no application, no server.
+        log(f"usage: wsgiserver.py [flags] MODULE:CALLABLE: provide a WSGI application object as module:callable (e.g. {DEFAULT_APP})")
+        sys.exit(1)
     if o.backlog is None:
         o.backlog = DEFAULT_BACKLOG[o.mode]
     o.model = "wsgi-" + o.mode

@@ -56,8 +56,14 @@ func runProbe(ctx context.Context, args []string, stdout io.Writer) error {
 	asJSON := fs.Bool(protocol.FlagJSON, false, "print JSON, one snapshot per line")
 	every := fs.Duration(protocol.FlagEvery, 0, "take a snapshot this often until interrupted (0: once)")
 	bound := fs.Duration(protocol.FlagFor, time.Hour, "with --every, stop after this long")
+	kill := fs.Int(protocol.FlagKill, 0, "send SIGKILL to this PID first, then look (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *kill > 0 {
+		if err := agent.Kill(*kill); err != nil {
+			return err
+		}
 	}
 	show := func(s agent.Snapshot) error {
 		if *asJSON {

@@ -34,6 +34,7 @@ var commands = map[string]command{
 	protocol.CommandProbe:   {"read /proc: processes, states (zombies) and descriptors", runProbe},
 	protocol.CommandSample:  {"sample a specimen's processes and cgroup over time (inside its agent)", runSample},
 	"ps":                    {"a playground service's processes as ps shows them, zombies marked Z", runPs},
+	"telnet":                {"type a request to a server line by line, as the article does with telnet", runTelnet},
 	protocol.CommandAgent:   {"run as a specimen's agent (inside its container)", runAgent},
 	protocol.CommandSettle:  {"empty an agent's namespace for its next specimen (inside its container)", runSettle},
 	protocol.CommandHog:     {"keep CPUs busy: the busy neighbour of lab run --neighbour (inside its container)", runHog},

@@ -18,12 +18,13 @@ func runPs(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flags("ps")
 	once := fs.Bool("once", false, "print one snapshot and exit")
 	every := fs.Duration("every", time.Second, "refresh this often until Ctrl-C")
+	kill := fs.Int("kill", 0, "kill -9 this PID (as the namespace numbers it) first: a zombie stays")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 || *every <= 0 {
-		fmt.Fprintln(os.Stderr, "usage: lab ps SERVICE|CONTAINER [--once] [--every 1s]")
+		fmt.Fprintln(os.Stderr, "usage: lab ps SERVICE|CONTAINER [--once] [--every 1s] [--kill PID]")
 		return errUsage
 	}
 	id, err := runner.Resolve(ctx, rest[0])
@@ -36,7 +37,7 @@ func runPs(ctx context.Context, args []string, stdout io.Writer) error {
 	if *once {
 		interval = 0
 	}
-	return runner.Watch(ctx, id, interval, func(s agent.Snapshot) error {
+	show := func(s agent.Snapshot) error {
 		if tty && !*once {
 			fmt.Fprint(stdout, "\033[H\033[2J") // home, clear: redraw in place
 		}
@@ -50,7 +51,19 @@ func runPs(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintln(stdout)
 		}
 		return nil
-	})
+	}
+	if *kill != 0 {
+		// The probe sent it before its first snapshot, or failed saying why.
+		sent := false
+		return runner.KillAndWatch(ctx, id, *kill, interval, func(s agent.Snapshot) error {
+			if !sent {
+				fmt.Fprintf(stdout, "kill -9 %d: sent\n\n", *kill)
+				sent = true
+			}
+			return show(s)
+		})
+	}
+	return runner.Watch(ctx, id, interval, show)
 }
 
 // writeProcesses prints a snapshot the way the article's ps screenshots
