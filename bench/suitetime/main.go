@@ -25,13 +25,14 @@ import (
 	"github.com/serverlab/serverlab/harness/report"
 )
 
-// DefaultThen is the commit of the reference before this one (168981d,
-// 2026-12-03: run 10 of ten quiet runs at 2876be3, whose runtime code is
-// 46ae035's, on another machine of the same kind). 280a2de's is the last
-// before the trials shared agents (run 20 of twenty at c62ca3f); e7a8a4b's
-// the one before the suite was cut to minutes (2026-11-28: twenty
-// experiments, 12.6 minutes on this machine).
-const DefaultThen = "168981d"
+// DefaultThen is the commit of the reference before this one (c10b450,
+// 2026-12-03: run 20 of twenty quiet runs at 46ae035, on another machine of
+// the same kind). 168981d's is the one before (run 10 of ten at 2876be3,
+// whose runtime code is 46ae035's); 280a2de's is the last before the
+// trials shared agents (run 20 of twenty at c62ca3f); e7a8a4b's the one
+// before the suite was cut to minutes (2026-11-28: twenty experiments, 12.6
+// minutes on this machine).
+const DefaultThen = "c10b450"
 
 // referencePath is where the committed reference run lives.
 const referencePath = "results/reference"
