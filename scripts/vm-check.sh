@@ -15,8 +15,11 @@
 #      `docker load` in the guest: nothing is built or pulled there), the
 #      tree's files for Compose, scripts/vm/guest.sh and what it is to run.
 #   3. the boot: KVM when /dev/kvm works, TCG otherwise. A KVM guest that
-#      stops at once ("KVM internal error", as nested hypervisors do) is
-#      booted again under TCG. The acceleration goes into the records.
+#      stops before it reaches guest.sh ("KVM internal error", or qemu
+#      aborting on "failed to set MSR", as under nested hypervisors) is
+#      booted again under TCG; a guest that crashes before guest.sh ends is
+#      booted once more if the time allows. The acceleration goes into the
+#      records.
 #   4. in the guest (scripts/vm/guest.sh): `lab run` of the selection, then
 #      `docker compose up` (Compose v2, Debian's) of a smaller one, a
 #      playground service asked for /hello, and a cgroup v2 tree recorded.
@@ -261,8 +264,17 @@ boot() {
 		fi
 		sleep 5
 	done
-	wait "$qemu_pid" || { qemu_pid=""; log "qemu failed: $(tail -n 3 "$run/qemu.log")"; return 1; }
+	local status=0
+	wait "$qemu_pid" || status=$?
 	qemu_pid=""
+	# Under KVM, a guest that never reached guest.sh is KVM's failure, in
+	# whatever way it stopped: an internal error, or qemu aborting as it
+	# set the vCPUs' registers up ("failed to set MSR", seen here too).
+	if [ "$accel" = kvm ] && [ ! -e "$share/booted" ]; then
+		log "KVM could not run the guest: $(grep -v '^$' "$run/qemu.log" | tail -n 2 | tr '\n' ' ')"
+		return 2
+	fi
+	[ "$status" = 0 ] || { log "qemu failed: $(tail -n 3 "$run/qemu.log")"; return 1; }
 	return 0
 }
 
@@ -280,6 +292,21 @@ if [ "$rc" = 2 ]; then
 	boot tcg
 	rc=$?
 fi
+# A guest that powered off before guest.sh ended has crashed (its kernel
+# panicked: panic=-1 and -no-reboot end qemu): its console says why. It is
+# booted once more when the time left allows a whole run.
+if [ "$rc" = 0 ] && [ ! -f "$share/rc" ]; then
+	log "the guest stopped before guest.sh ended; its console's last lines:"
+	tail -n 25 "$run/console.log" >&2 || true
+	cp "$run/console.log" "$run/console-first.log" 2>/dev/null || true
+	if [ $((SECONDS - start)) -lt $((timeout_min * 60 / 2)) ]; then
+		log "booting it once more"
+		rm -rf "$share/records" "$share/fixture" "$share/guest.log"
+		mkdir -p "$share/records"
+		boot "$accel"
+		rc=$?
+	fi
+fi
 set -e
 took=$((SECONDS - start))
 
@@ -290,8 +317,9 @@ mkdir -p "$out"
 cp -r "$share/records/." "$out/"
 for f in guest.log fixture; do [ -e "$share/$f" ] && cp -r "$share/$f" "$out/"; done
 cp "$run/console.log" "$out/console.log" 2>/dev/null || true
+cp "$run/console-first.log" "$out/console-first.log" 2>/dev/null || true
 [ "$rc" = 0 ] || { tail -n 20 "$out/guest.log" >&2 2>/dev/null || tail -n 30 "$out/console.log" >&2; die "the guest did not finish (see $out)"; }
-[ -f "$share/rc" ] || { tail -n 20 "$out/guest.log" >&2; die "the guest powered off before guest.sh ended (see $out/guest.log)"; }
+[ -f "$share/rc" ] || { tail -n 20 "$out/guest.log" >&2; tail -n 25 "$out/console.log" >&2; die "the guest powered off before guest.sh ended (see $out/guest.log)"; }
 guest_rc="$(cat "$share/rc")"
 log "the guest ran under $accel for $((took / 60)) min $((took % 60)) s; guest.sh: $guest_rc"
 grep -h '^summary' "$out/guest.log" >&2 || true

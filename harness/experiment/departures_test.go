@@ -23,6 +23,9 @@ func TestDepartures(t *testing.T) {
 			"ulimit -n 500 → nofile 1024", "a pids cgroup limit of 1000 beside ulimit -u"}},
 		{"process-limit", "pids-400", []string{"webserver3c stands in for the article's webserver3d",
 			"ulimit -n 500 → nofile 1024", "ulimit -u 400 → nproc 1000"}},
+		// 3d at the article's own ulimits: no departure (the pids cgroup at
+		// the same 400 adds no limit of its own).
+		{"process-limit", "3d-u400", nil},
 		// The descriptors' lesson at the article's nofile 256: no departure in it.
 		{"fd-exhaustion", "3d", nil},
 		// The lab's own presets depart from nothing.

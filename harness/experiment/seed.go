@@ -410,14 +410,24 @@ func processLimit() Experiment {
 				"$ python client3.py --max-clients=500 […] your server will blow up with an OSError: Resource temporarily unavailable exception when it tries to create a new child process"},
 		Predicts: "with 500 clients and no reaping, fork fails with EAGAIN and the server dies after exactly limit - 1 forks, whichever limit is 400: " +
 			"RLIMIT_NPROC (ulimit -u, per UID) with the pids cgroup at 1000, or the pids cgroup (per container, zombies included) with nproc at 1000; " +
+			"and webserver3d at the article's ulimit -u 400 -n 500 (its preset, the pids cgroup at 400 too) dies the same way, never of EMFILE; " +
 			"the zombie count climbs to the limit during the storm, and the host's task count never grows past it",
 		Mechanism: "A zombie keeps its process-table entry, so it counts against every process limit until it is reaped. " +
 			"fork() checks RLIMIT_NPROC against all tasks of the caller's real UID on the whole host, and the pids cgroup checks its own count of the container's tasks; " +
 			"either refuses with EAGAIN, and the seed's server dies of it.",
 		SampleEvery: 100 * time.Millisecond,
 		Trials:      1,
-		Arms:        []Arm{arm("nproc-400", nproc), arm("pids-400", pids)},
-		Checks:      append(limitChecks("nproc-400", NProc), limitChecks("pids-400", Pids)...),
+		// The article's own step: webserver3d at ulimit -u 400 -n 500, its
+		// preset's limits (the pids cgroup at 400 too, counting the same
+		// processes), where the processes run out before the descriptors.
+		Arms: []Arm{arm("nproc-400", nproc), arm("pids-400", pids),
+			{Name: "3d-u400", Preset: "webserver3d-u400", Steps: steps}},
+		Checks: append(append(limitChecks("nproc-400", NProc), limitChecks("pids-400", Pids)...),
+			append(diesWith("3d-u400", "fork", catalogue.EAGAIN),
+				check("3d-u400", LogContains(catalogue.Failed("accept", catalogue.EMFILE)), EQ, 0,
+					"accept never fails with EMFILE: at 500 descriptors the 400 processes run out first"),
+				check("3d-u400", ProcessLimitMargin(NProc), GE, -1, "forks = 400 - 1 (the server is one), within 1"),
+				check("3d-u400", ProcessLimitMargin(NProc), LE, 0, "no fork beyond 400"))...),
 		Views: []View{
 			TrialTable{Columns: []Column{
 				{Header: "nproc", Cell: func(t Trial) Cell { return Text(strconv.FormatInt(t.Limits.NProc, 10)) }},

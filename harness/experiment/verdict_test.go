@@ -81,7 +81,7 @@ var predicted = map[string]func(e Experiment) []Trial{
 		// The limit at 400 leaves the server and 399 children.
 		rs := append(conns(client.Replied, times(399, sec(1))...), conns(client.Refused, times(101, sec(2))...)...)
 		var ts []Trial
-		for _, arm := range []string{"nproc-400", "pids-400"} {
+		for _, arm := range []string{"nproc-400", "pids-400", "3d-u400"} {
 			c := observe(e, arm, 1).reaped(399, 0).logs("fork: EAGAIN (Resource temporarily unavailable)")
 			ts = append(ts, c.clients("500 clients over 2 s", rs...).probe(0).exited(1).
 				samples(SeriesHostTasks, startTasks, startTasks+200, startTasks+400, startTasks).Trial)
@@ -249,6 +249,11 @@ var seedCases = []judgeCase{
 			p.Logs = append(p.Logs[:len(p.Logs)-1], "fork child=9", last)
 		}
 	}, NotReproduced, []string{"pids-400: process_limit_margin(pids) <= 0 in every trial"}},
+	// 3d at the article's -n 500 runs out of descriptors first.
+	{"process-limit", "3d-u400 dies of EMFILE", func(ts []Trial) {
+		p := find(ts, "3d-u400", 1)
+		p.Logs[len(p.Logs)-1] = "accept: EMFILE (Too many open files)"
+	}, NotReproduced, []string{"3d-u400: last_log_contains(fork: EAGAIN) == 1 in every trial", "3d-u400: log_contains(accept: EMFILE) == 0 in every trial"}},
 	{"zombies", "the log reaps a child /proc still shows as a zombie", func(ts []Trial) {
 		c := find(ts, "3c", 1)
 		c.Logs = append(c.Logs, "reap child=101 status=0")

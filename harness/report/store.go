@@ -114,16 +114,13 @@ func Read(dir string) ([]experiment.Record, []Skipped, error) {
 		if isStabilityFile(p) {
 			continue // repeated runs' agreement, beside the records: no record, and known
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		var r experiment.Record
+		r, err := ReadFile(p)
+		var bad errNotRecord
 		switch {
-		case !json.Valid(b):
-			skipped = append(skipped, Skipped{p, "not JSON: a record cut short, or corrupt"})
-		case json.Unmarshal(b, &r) != nil || r.Experiment.Name == "" || r.Verdict.Outcome == "":
-			skipped = append(skipped, Skipped{p, "JSON, but not an experiment's record"})
+		case errors.As(err, &bad):
+			skipped = append(skipped, Skipped{p, bad.reason})
+		case err != nil:
+			return nil, nil, err
 		default:
 			recs = append(recs, r)
 		}
@@ -143,6 +140,28 @@ func Read(dir string) ([]experiment.Record, []Skipped, error) {
 		return oi < oj
 	})
 	return recs, skipped, nil
+}
+
+// errNotRecord is a file that holds no record, and why.
+type errNotRecord struct{ path, reason string }
+
+func (e errNotRecord) Error() string { return e.path + ": " + e.reason }
+
+// ReadFile loads the record at path: an error when the file cannot be
+// read, or holds no record (cut short, corrupt, some other JSON).
+func ReadFile(path string) (experiment.Record, error) {
+	var r experiment.Record
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case !json.Valid(b):
+		return r, errNotRecord{path, "not JSON: a record cut short, or corrupt"}
+	case json.Unmarshal(b, &r) != nil || r.Experiment.Name == "" || r.Verdict.Outcome == "":
+		return r, errNotRecord{path, "JSON, but not an experiment's record"}
+	}
+	return r, nil
 }
 
 // WriteReport writes b to path atomically.

@@ -42,6 +42,7 @@ var commands = map[string]command{
 	"compose":               {"print compose.yaml, generated from the catalogue", runCompose},
 	"run":                   {"run the experiments (all twenty, or those named) and judge each prediction", runRun},
 	"report":                {"redraw REPORT.md from the JSON records", runReport},
+	"tour":                  {"the article step by step: what it says, what to type, what the lab saw (--run: now), a verdict each", runTour},
 }
 
 // errUsage means the command line was wrong; the usage has been printed.

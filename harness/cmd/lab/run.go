@@ -123,28 +123,10 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	if err := runner.Ping(ctx); err != nil {
+	if err := prepareEngine(ctx, *noBuild, *builder); err != nil {
 		return err
 	}
-	if !*noBuild {
-		root, err := image.FindRoot(".")
-		if err != nil {
-			return fmt.Errorf("%w (or pass --no-build)", err)
-		}
-		fmt.Fprintf(os.Stderr, "building images from %s (builder %s)\n", root, *builder)
-		if err := image.Build(ctx, image.BuildOptions{Dir: root, Builder: *builder, Targets: catalogue.Targets()}); err != nil {
-			return err
-		}
-	}
-
-	defer func() {
-		// A fresh context: on Ctrl-C the run's context is already done.
-		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if _, err := runner.Cleanup(cctx, *runID); err != nil {
-			fmt.Fprintln(os.Stderr, "lab: cleanup:", err)
-		}
-	}()
+	defer cleanupRun(*runID)
 	env := trial.DescribeEnvironment(ctx, commit())
 	if *neighbour != "" {
 		n, err := runner.LookupNeighbour(*neighbour)
@@ -176,6 +158,33 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	printVerdicts(stdout, recs)
 	return suite.Status(recs, failed, *strict)
+}
+
+// prepareEngine checks that the engine answers and, unless noBuild, builds
+// the lab's images from the repository with builder.
+func prepareEngine(ctx context.Context, noBuild bool, builder string) error {
+	if err := runner.Ping(ctx); err != nil {
+		return err
+	}
+	if noBuild {
+		return nil
+	}
+	root, err := image.FindRoot(".")
+	if err != nil {
+		return fmt.Errorf("%w (or pass --no-build)", err)
+	}
+	fmt.Fprintf(os.Stderr, "building images from %s (builder %s)\n", root, builder)
+	return image.Build(ctx, image.BuildOptions{Dir: root, Builder: builder, Targets: catalogue.Targets()})
+}
+
+// cleanupRun removes every container of runID, with a fresh context: on
+// Ctrl-C the run's own is already done.
+func cleanupRun(runID string) {
+	cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := runner.Cleanup(cctx, runID); err != nil {
+		fmt.Fprintln(os.Stderr, "lab: cleanup:", err)
+	}
 }
 
 // runRepeat runs p n times into out, then prints how the runs agree.
