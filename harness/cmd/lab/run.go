@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -83,13 +84,11 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 		"results/reference/ is the committed reference run)")
 	reference := fs.String("reference", referenceDir(), "records to set this run beside in REPORT.md (\"\": none)")
 	strict := fs.Bool("strict", false, "exit non-zero unless every experiment is reproduced (with --repeat, in every run)")
-	noBuildDefault, err := noBuildFromEnv()
+	noBuild, builder, err := buildFlags(fs)
 	if err != nil {
 		return err
 	}
-	noBuild := fs.Bool("no-build", noBuildDefault, "use the images as they are (lab build makes them; default $"+EnvNoBuild+")")
 	resume := fs.Bool("resume", false, "skip the experiments whose complete record is already in --out (after an interrupted run)")
-	builder := fs.String("builder", image.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
 	neighbour := fs.String("neighbour", "", "run beside a busy neighbour: "+neighbourNames()+" (\"\": none); the records say which")
 	list := fs.Bool("list", false, "list the experiments and exit")
 	runID := fs.String("run-id", fmt.Sprintf("run-%d", time.Now().UnixNano()), "label for this run's containers (lab cleanup --run ID)")
@@ -158,6 +157,18 @@ func runRun(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	printVerdicts(stdout, recs)
 	return suite.Status(recs, failed, *strict)
+}
+
+// buildFlags declares --no-build (default $LAB_NO_BUILD) and --builder on
+// fs: how a command that starts specimens gets its images.
+func buildFlags(fs *flag.FlagSet) (noBuild *bool, builder *string, err error) {
+	noBuildDefault, err := noBuildFromEnv()
+	if err != nil {
+		return nil, nil, err
+	}
+	noBuild = fs.Bool("no-build", noBuildDefault, "use the images as they are (lab build makes them; default $"+EnvNoBuild+")")
+	builder = fs.String("builder", image.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
+	return noBuild, builder, nil
 }
 
 // prepareEngine checks that the engine answers and, unless noBuild, builds

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/serverlab/serverlab/harness/experiment"
-	"github.com/serverlab/serverlab/harness/image"
 	"github.com/serverlab/serverlab/harness/suite"
 	"github.com/serverlab/serverlab/harness/tour"
 	"github.com/serverlab/serverlab/harness/trial"
@@ -27,12 +26,10 @@ func runTour(ctx context.Context, args []string, stdout io.Writer) error {
 	out := fs.String("out", "", "folder for the steps' records, one folder a step (default: tour/ in the results folder)")
 	reference := fs.String("reference", referenceDir(), "without --run, the run of the whole suite to show a step from when the tour has not run it (\"\": none)")
 	strict := fs.Bool("strict", false, "exit non-zero unless every step shown is reproduced")
-	noBuildDefault, err := noBuildFromEnv()
+	noBuild, builder, err := buildFlags(fs)
 	if err != nil {
 		return err
 	}
-	noBuild := fs.Bool("no-build", noBuildDefault, "use the images as they are (lab build makes them; default $"+EnvNoBuild+")")
-	builder := fs.String("builder", image.BuilderFromEnv(), "base image of the build stage ($LAB_BUILDER)")
 	list := fs.Bool("list", false, "list the steps and exit")
 	runID := fs.String("run-id", fmt.Sprintf("tour-%d", time.Now().UnixNano()), "label for the tour's containers (lab cleanup --run ID)")
 	rest, err := parse(fs, args)
