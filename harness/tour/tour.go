@@ -104,13 +104,13 @@ func Steps() []Step {
 		{ID: "3f", Part: 3, Title: "accept() restarted on EINTR; but signals do not queue, and 128 clients leave zombies",
 			Commands: []Command{
 				{"docker compose --profile play up -d webserver3f", "webserver3f: the handler's one wait(), accept restarted, on 8807"},
-				{"lab client --max-clients 128 --port 8807; lab ps --once webserver3f", "128 clients at once: Z rows remain"},
+				{"lab client --max-clients 128 --ramp 0 --port 8807; lab ps --once webserver3f", "128 clients at once: Z rows remain"},
 			},
 			Runs: []Run{{"eintr", []string{"webserver3f"}}, {"sigchld-coalescing", []string{"webserver3f"}}}},
 		{ID: "3g", Part: 3, Title: "waitpid(-1, WNOHANG) in a loop reaps every child",
 			Commands: []Command{
 				{"docker compose --profile play up -d webserver3g", "webserver3g: the handler loops on waitpid, on 8808"},
-				{"lab client --max-clients 128 --port 8808; lab ps --once webserver3g", "128 clients at once: no Z row"},
+				{"lab client --max-clients 128 --ramp 0 --port 8808; lab ps --once webserver3g", "128 clients at once: no Z row"},
 			},
 			Runs: []Run{{"sigchld-coalescing", []string{"webserver3g"}}, {"zombies", []string{"webserver3g"}}}},
 	}
