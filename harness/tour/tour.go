@@ -10,6 +10,7 @@ package tour
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/serverlab/serverlab/harness/experiment"
@@ -153,14 +154,9 @@ func (s Step) Experiments() ([]experiment.Experiment, error) {
 		if err != nil {
 			return nil, fmt.Errorf("step %s: %w", s.ID, err)
 		}
-		sel, err := experiment.Select(e, r.Presets)
+		sel, err := selectEvery(e, r.Presets)
 		if err != nil {
 			return nil, fmt.Errorf("step %s: %w", s.ID, err)
-		}
-		for _, p := range r.Presets {
-			if !hasPreset(sel, p) {
-				return nil, fmt.Errorf("step %s: experiment %s has no arm for %s", s.ID, r.Experiment, p)
-			}
 		}
 		if err := sel.Validate(); err != nil {
 			return nil, fmt.Errorf("step %s: %w", s.ID, err)
@@ -170,11 +166,17 @@ func (s Step) Experiments() ([]experiment.Experiment, error) {
 	return out, nil
 }
 
-func hasPreset(e experiment.Experiment, preset string) bool {
-	for _, a := range e.Arms {
-		if a.Preset == preset {
-			return true
+// selectEvery is experiment.Select, which keeps the arms of any of
+// presets, holding e to an arm of each of them.
+func selectEvery(e experiment.Experiment, presets []string) (experiment.Experiment, error) {
+	sel, err := experiment.Select(e, presets)
+	if err != nil {
+		return sel, err
+	}
+	for _, p := range presets {
+		if !slices.ContainsFunc(sel.Arms, func(a experiment.Arm) bool { return a.Preset == p }) {
+			return sel, fmt.Errorf("experiment %s has no arm for %s", e.Name, p)
 		}
 	}
-	return false
+	return sel, nil
 }
