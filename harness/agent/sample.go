@@ -33,6 +33,9 @@ type Sample struct {
 	// Net is the network namespace's listen-queue counters; nil when
 	// unreadable.
 	Net *Net `json:"net,omitempty"`
+	// Sockets is the specimen's port's sockets, when the sampler was
+	// given the port; nil otherwise, or when unreadable.
+	Sockets *Sockets `json:"sockets,omitempty"`
 	// Cgroup is the specimen's cgroup, read through the server's root;
 	// nil when it cannot be read (the server is gone, or no cgroup fs).
 	Cgroup *Cgroup `json:"cgroup,omitempty"`
@@ -42,29 +45,14 @@ type Sample struct {
 const DefaultSampleEvery = time.Second
 
 // TakeSample samples the specimen whose main process is called comm (see
-// Snapshot.Server), reading procfs at root.
-func TakeSample(root, comm string) Sample {
+// Snapshot.Server), reading procfs at root; with a port (not 0), also the
+// sockets of that port.
+func TakeSample(root, comm string, port int) Sample {
 	s := Sample{Taken: time.Now(), FDs: -1}
-	entries, err := os.ReadDir(root)
+	snap, err := readStats(root)
 	if err != nil {
 		return s
 	}
-	var procs []Process
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(root, e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		p := Process{PID: pid}
-		if parseStat(b, &p) == nil {
-			procs = append(procs, p)
-		}
-	}
-	snap := Snapshot{Processes: procs}
 	if b, err := os.ReadFile(filepath.Join(root, "loadavg")); err == nil {
 		s.HostTasks = parseLoadavgTasks(b)
 	}
@@ -74,6 +62,9 @@ func TakeSample(root, comm string) Sample {
 		}
 	}
 	s.Net, _ = readNet(root)
+	if port != 0 {
+		s.Sockets = readSockets(root, port)
+	}
 	srv, ok := snap.Server(comm)
 	if !ok {
 		return s
@@ -96,15 +87,61 @@ func TakeSample(root, comm string) Sample {
 	return s
 }
 
+// readStats is a snapshot of every process's stat line alone: what a
+// sample counts, without the status, limits and descriptors Read adds.
+func readStats(root string) (Snapshot, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	var procs []Process
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(root, e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		p := Process{PID: pid}
+		if parseStat(b, &p) == nil {
+			procs = append(procs, p)
+		}
+	}
+	return Snapshot{Processes: procs}, nil
+}
+
+// TreePIDs returns the PIDs of the specimen whose main process is called
+// comm and of its descendants, zombies left out (nothing to trace there);
+// none when it is not running.
+func TreePIDs(root, comm string) []int {
+	snap, err := readStats(root)
+	if err != nil {
+		return nil
+	}
+	srv, ok := snap.Server(comm)
+	if !ok {
+		return nil
+	}
+	var out []int
+	for _, p := range snap.Tree(srv.PID) {
+		if !p.Zombie() {
+			out = append(out, p.PID)
+		}
+	}
+	return out
+}
+
 // Watch calls fn with a sample every interval, the first at once, until ctx
 // is done or for has passed (a sampler is always bounded).
-func Watch(ctx context.Context, root, comm string, every, bound time.Duration, fn func(Sample) error) error {
+func Watch(ctx context.Context, root, comm string, port int, every, bound time.Duration, fn func(Sample) error) error {
 	ctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
-		if err := fn(TakeSample(root, comm)); err != nil {
+		if err := fn(TakeSample(root, comm, port)); err != nil {
 			return err
 		}
 		select {

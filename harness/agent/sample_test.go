@@ -33,7 +33,7 @@ func TestTakeSample(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := TakeSample(root, tt.comm)
+			got := TakeSample(root, tt.comm, 0)
 			if got.Taken.IsZero() {
 				t.Error("Taken is zero")
 			}
@@ -55,7 +55,7 @@ func TestWatchIsBounded(t *testing.T) {
 	root := fakeProc(t)
 	n := 0
 	start := time.Now()
-	err := Watch(context.Background(), root, "forking", 20*time.Millisecond, 110*time.Millisecond, func(Sample) error { n++; return nil })
+	err := Watch(context.Background(), root, "forking", 0, 20*time.Millisecond, 110*time.Millisecond, func(Sample) error { n++; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,3 +77,31 @@ func TestServerSide(t *testing.T) {
 		}
 	}
 }
+
+// procNetTCPBacklog is /proc/net/tcp of a busy iterative server with
+// backlog 5: the listener's accept queue full (rx_queue 6), the client it
+// serves, one whose request waits unread (rx_queue 0x4e bytes), one it
+// closed that the server has not (CLOSE_WAIT), a handshake under way
+// (SYN_RECV), and the clients' own ends, which are left out.
+const procNetTCPBacklog = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:22B8 00000000:0000 0A 00000000:00000006 00:00000000 00000000 20005        0 51234 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:22B8 0100007F:A4F2 01 0000001A:00000000 00:00000000 00000000 20005        0 51301 1 0000000000000000 20 4 31 10 -1
+   2: 0100007F:22B8 0100007F:A4F4 01 00000000:0000004E 00:00000000 00000000     0        0 51302 1 0000000000000000 20 4 31 10 -1
+   3: 0100007F:22B8 0100007F:A4F6 08 00000000:00000001 00:00000000 00000000     0        0 51303 1 0000000000000000 20 4 31 10 -1
+   4: 0100007F:22B8 0100007F:A4F8 03 00000000:00000000 00:00000000 00000000     0        0 0 1 0000000000000000 20 4 31 10 -1
+   5: 0100007F:A4F2 0100007F:22B8 01 00000000:00000000 00:00000000 00000000     0        0 51300 1 0000000000000000 20 4 30 10 -1
+`
+
+func TestReadSockets(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "net", "tcp"), procNetTCPBacklog)
+	got := readSockets(root, 8888)
+	want := &Sockets{AcceptQueue: 6, Listeners: 1, States: map[string]int{"ESTABLISHED": 2, "CLOSE_WAIT": 1, "SYN_RECV": 1},
+		RecvQ: 0x4e + 1, SendQ: 0x1a}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("readSockets\n got %+v\nwant %+v", got, want)
+	}
+	if got := readSockets(t.TempDir(), 8888); got != nil {
+		t.Errorf("readSockets without /proc/net/tcp = %+v, want nil", got)
+	}
+}

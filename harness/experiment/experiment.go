@@ -41,6 +41,10 @@ type Experiment struct {
 	// (processes, zombies, descriptors, cgroup CPU and memory); 0 means
 	// once a second.
 	SampleEvery time.Duration `json:"sample_every_ns,omitempty"`
+	// SampleSockets has every sample also count the sockets of the
+	// specimen's port (agent.Sockets): the listener's accept queue, the
+	// connections by state and their queues, for a timeline of them.
+	SampleSockets bool `json:"sample_sockets,omitempty"`
 	// FreshNamespace starts every trial's specimen beside an agent, and so
 	// in network and PID namespaces, of its own. Otherwise one agent serves
 	// an experiment's trials in turn, its namespace emptied of processes
@@ -166,6 +170,10 @@ type LoadStep struct {
 	RateOf   string  `json:"rate_of,omitempty"`
 	Fraction float64 `json:"fraction,omitempty"`
 	Path     string  `json:"path,omitempty"`
+	// Trace counts the specimen's system calls over the run (ptrace, in
+	// the agent): every call stops its thread twice, so a traced run is
+	// slower, and what it costs is measured beside an untraced one.
+	Trace bool `json:"trace,omitempty"`
 }
 
 // OfStep returns t with the connections of its client steps other than

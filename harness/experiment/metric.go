@@ -160,6 +160,8 @@ var metrics = map[string]metricDef{
 	"live_children": {"children of the server that are not zombies, at the probe labelled arg", stepOf(StepProbe, LiveChildren)},
 	"holds_client_socket": {"1 if, at the probe labelled arg, the server holds the socket of the first client's connection (matched by inode)",
 		stepOf(StepProbe, HoldsClientSocket)},
+	"sockets_peak": {"the most sockets of the specimen's port any sample counted in the series arg: accept_queue (the listener's), or state:S (the server's ends in TCP state S)",
+		word(SocketsPeak)},
 	"pids_refused":           {"forks the pids cgroup refused (pids.events max), at the last sample that read it", noArg(PidsRefused)},
 	"host_tasks_growth":      {"host-wide tasks at the last probe minus at start", noArg(HostTasksGrowth)},
 	"host_tasks_peak_growth": {"host-wide tasks at their peak over the samples minus at start", noArg(HostTasksPeakGrowth)},
@@ -191,6 +193,19 @@ var metrics = map[string]metricDef{
 		}},
 	"cpu_per_request_us": {"the specimen's CPU time (user + system, from its cgroup just before and after) per request, in µs, in the load step labelled arg",
 		stepOf(StepLoad, CPUPerRequestUS)},
+	// the kernel's work (syscalls.go)
+	"syscalls_per_request": {"system calls named in arg (\"LABEL: a+b\", or \"LABEL: all\") the specimen entered over the traced load step LABEL, per request answered",
+		decodeSyscallsPerRequest},
+	"succeeded_per_request": {"system calls named in arg (\"LABEL: a+b\") that returned no error over the traced load step LABEL, per request answered",
+		decodeSucceededPerRequest},
+	"cpu_traced_over_untraced": {"the specimen's CPU per request in one load step over another's, arg \"A over B\": what tracing cost",
+		func(arg string) (Metric, error) {
+			a, b, ok := strings.Cut(arg, " over ")
+			if !ok {
+				return Metric{}, fmt.Errorf("needs \"A over B\", got %q", arg)
+			}
+			return TracedOver("cpu_traced_over_untraced", CPUPerRequestUS, Step{Kind: StepLoad, Label: a}, Step{Kind: StepLoad, Label: b}), nil
+		}},
 	// part 2 (wsgi.go)
 	"wsgi_failures": {"WSGI conformance failures: /hello's status, body (arg) and headers, the environ's PEP 3333 keys (see WSGIConformance)",
 		word(WSGIFailures)},

@@ -219,3 +219,16 @@ func hostFilesPeakGrowth(t Trial) (float64, error) {
 	}
 	return float64(peak - first), nil
 }
+
+// SocketsPeak is the most sockets of the specimen's port the sampler saw
+// at once in the series (SeriesAcceptQueue, or SeriesState(st)): the
+// accept queue full, the connections held.
+func SocketsPeak(series string) Metric {
+	return newMetric("sockets_peak", series, func(t Trial) (float64, error) {
+		v, ok := Peak(Timeline(t, series))
+		if !ok {
+			return 0, errors.New("no sample counted the port's sockets")
+		}
+		return v, nil
+	})
+}

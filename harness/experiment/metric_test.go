@@ -231,6 +231,23 @@ func TestMetrics(t *testing.T) {
 		{"p99_growth", "90% over 50%", forking.loadRun("50%", 500, 0, 2, 0).loadRun("90%", 900, 0, 5, 0), 2.5},
 		{"p99_growth", "90%", forking.loadRun("50%", 500, 0, 2, 0).loadRun("90%", 900, 0, 5, 0), noValue},
 		{"p99_growth", "90% over 50%", forking.loadRun("90%", 900, 0, 5, 0), noValue},
+		// System calls per request: 3000 requests (1000/s over 3 s).
+		{"syscalls_per_request", "traced: recvfrom", forking.loadRun("traced", 1000, 0, 2, 0).editLoad("traced", traced(map[string]int64{"recvfrom": 3000, "sendto": 3000, "epoll_wait": 1500}, nil)), 1},
+		{"syscalls_per_request", "traced: epoll_wait+epoll_pwait", forking.loadRun("traced", 1000, 0, 2, 0).editLoad("traced", traced(map[string]int64{"recvfrom": 3000, "epoll_wait": 1500}, nil)), 0.5},
+		{"syscalls_per_request", "traced: all", forking.loadRun("traced", 1000, 0, 2, 0).editLoad("traced", traced(map[string]int64{"recvfrom": 3000, "sendto": 3000}, nil)), 2},
+		{"syscalls_per_request", "traced: recvfrom", forking.loadRun("traced", 1000, 0, 2, 0), noValue}, // not traced
+		{"syscalls_per_request", "traced", forking.loadRun("traced", 1000, 0, 2, 0), noValue},           // no names
+		// A clone3 refused (ENOSYS) and the clone after it: one thread each.
+		{"succeeded_per_request", "traced: clone+clone3", forking.loadRun("traced", 1000, 0, 2, 0).editLoad("traced",
+			traced(map[string]int64{"clone": 3000, "clone3": 3000}, map[string]int64{"clone3 ENOSYS": 3000})), 1},
+		{"succeeded_per_request", "traced: clone+clone3", forking.loadRun("traced", 0, 5, 0, 0).editLoad("traced", traced(map[string]int64{"clone": 3}, nil)), noValue},
+		// What tracing cost: 5 µs a request untraced, 20 traced.
+		{"cpu_traced_over_untraced", "traced over untraced", forking.loadRun("untraced", 1000, 0, 2, 15*time.Millisecond).loadRun("traced", 1000, 0, 2, 60*time.Millisecond), 4},
+		{"cpu_traced_over_untraced", "traced", forking.loadRun("traced", 1000, 0, 2, 60*time.Millisecond), noValue},
+		// The most sockets a sample counted.
+		{"sockets_peak", "accept_queue", forking.socketSample(3, nil).socketSample(6, nil).socketSample(2, nil), 6},
+		{"sockets_peak", "state:CLOSE_WAIT", forking.socketSample(0, map[string]int{"ESTABLISHED": 1}).socketSample(0, map[string]int{"CLOSE_WAIT": 1}), 1},
+		{"sockets_peak", "accept_queue", forking.samples(SeriesFDs, 4), noValue},
 		// The pids cgroup's own count, at the last sample that read it.
 		{"pids_refused", "", forking.cgroupSample(0).cgroupSample(7), 7},
 		{"pids_refused", "", forking.samples(SeriesFDs, 4), noValue},

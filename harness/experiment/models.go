@@ -92,7 +92,11 @@ func slowClients() Experiment {
 			TrialBars{Title: "Processes and threads holding the stalled clients, per model", X: "model", Y: "tasks",
 				Desc: "Per model, the server's processes and threads at the probe taken during the stall.",
 				Bars: []Bar{BarOf("processes", Processes(during)), BarOf("threads", Threads(during))}},
+			SocketTimeline{Desc: "Per model, from /proc/net/tcp in the specimen's namespace: the listener's accept queue and the server's ends of the connections by TCP state, " +
+				"while 50 clients stall: a server that does not accept leaves them in its accept queue, one that does holds them ESTABLISHED."},
 		},
+		SampleEvery:   250 * time.Millisecond,
+		SampleSockets: true,
 	}
 	for _, a := range []string{"iterative", "prefork"} {
 		e.Checks = append(e.Checks, probeCheck(a, EQ, 0, "no probe is answered while the stalled clients hold the server"),
@@ -156,8 +160,9 @@ func idleConnections() Experiment {
 			"select refuses every connection past descriptor 1023 (FD_SETSIZE), logged. Memory per connection is reported for every model",
 		Mechanism: "An idle connection costs an event loop a socket and a few buffers; it costs a forking server a process and a threaded one a thread with its stack, and the pids cgroup counts both. " +
 			"select() takes a bitmap of FD_SETSIZE (1024) bits, so no descriptor from 1024 on can be watched at all; epoll keeps its interest list in the kernel, without such a ceiling.",
-		SampleEvery: time.Second,
-		Trials:      1,
+		SampleEvery:   time.Second,
+		SampleSockets: true,
+		Trials:        1,
 		Arms: []Arm{
 			arm("epoll", "epoll", uid("epoll")),
 			arm("goroutines", "goroutines", uid("goroutines")),
@@ -167,6 +172,7 @@ func idleConnections() Experiment {
 		},
 		Checks: append([]Check{
 			held("epoll", EQ, n, "every connection is held"),
+			check("epoll", SocketsPeak(SeriesState("ESTABLISHED")), GE, n, "the socket sampler counts every one ESTABLISHED at once"),
 			check("epoll", Processes(holding), EQ, 1, "in one process"),
 			probeAnswered("epoll"),
 			held("goroutines", EQ, n, "every connection is held"),
@@ -203,6 +209,7 @@ func idleConnections() Experiment {
 			TrialBars{Title: "Memory per connection kept open, per model", X: "model", Y: "KiB per connection",
 				Desc: "Per model, the growth of resident memory and of the cgroup's charge (socket buffers included) from the first sample to the peak, over the connections kept open.",
 				Bars: []Bar{BarOf("resident memory", RSSPerConn(idle)), BarOf("cgroup memory", MemoryPerConn(idle))}},
+			SocketTimeline{Desc: "Per model, from /proc/net/tcp in the specimen's namespace: the server's ends of the connections by TCP state as the 10 000 idle clients connect, wait and let go, and the listener's accept queue."},
 		},
 	}
 }

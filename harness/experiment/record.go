@@ -8,6 +8,7 @@ import (
 	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/corpus"
 	"github.com/serverlab/serverlab/harness/load"
+	"github.com/serverlab/serverlab/harness/syscalls"
 )
 
 // Record is one run of one experiment: what was declared, the environment,
@@ -152,6 +153,9 @@ type LoadRun struct {
 	Result load.Result   `json:"result"`
 	Before *agent.Sample `json:"before,omitempty"`
 	After  *agent.Sample `json:"after,omitempty"`
+	// Syscalls are the specimen's system calls over the run, when its
+	// step traced them (LoadStep.Trace).
+	Syscalls *syscalls.Counts `json:"syscalls,omitempty"`
 }
 
 // Outcome is a verdict's word.

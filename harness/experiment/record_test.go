@@ -8,6 +8,7 @@ import (
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/load"
+	"github.com/serverlab/serverlab/harness/syscalls"
 )
 
 // serverPID is the specimen's PID in every fake trial; its children have
@@ -84,6 +85,22 @@ func (f fakeTrial) samples(series string, values ...int) fakeTrial {
 		f.Samples = append(f.Samples[:len(f.Samples):len(f.Samples)], s)
 	}
 	return f
+}
+
+// socketSample adds one sample with the port's sockets counted: the
+// listener's accept queue and the server's ends by state.
+func (f fakeTrial) socketSample(acceptQueue int, states map[string]int) fakeTrial {
+	t0 := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	s := agent.Sample{Taken: t0.Add(time.Duration(len(f.Samples)) * 100 * time.Millisecond), Server: serverPID, FDs: 4,
+		HostTasks: startTasks, HostFiles: startFiles, Sockets: &agent.Sockets{AcceptQueue: acceptQueue, Listeners: 1, States: states}}
+	f.Samples = append(f.Samples[:len(f.Samples):len(f.Samples)], s)
+	return f
+}
+
+// traced sets the system calls the load run labelled label counted:
+// calls by name, and failures by "name ERRNO".
+func traced(calls, failed map[string]int64) func(*LoadRun) {
+	return func(r *LoadRun) { r.Syscalls = &syscalls.Counts{Arch: "amd64", Calls: calls, Failed: failed, Window: time.Second} }
 }
 
 // seedHello adds the seed wire's hello steps: every connection gets the

@@ -204,7 +204,9 @@ func backlog() Experiment {
 		Mechanism: "The kernel completes TCP handshakes on its own and queues them until accept() takes one; listen()'s backlog caps that queue. " +
 			"Linux admits a new connection while the queue holds no more than backlog entries, hence backlog+1, and drops the SYN when it is full, leaving the client to retransmit. " +
 			"net.core.somaxconn caps every backlog.",
-		Trials: 1,
+		Trials:        1,
+		SampleEvery:   100 * time.Millisecond,
+		SampleSockets: true,
 	}
 	const within = 500 * time.Millisecond
 	for _, b := range BacklogSizes {
@@ -222,6 +224,7 @@ func backlog() Experiment {
 		e.Checks = append(e.Checks,
 			check(name, ConnectedWithin(within), EQ, float64(b+2), "one connection being served plus backlog+1 completed in the accept queue"),
 			check(name, Unconnected(), EQ, float64(n-b-2), "every other SYN is dropped, and retried in vain until the 2 s timeout (its retries leave at 1 s and 3 s)"),
+			check(name, SocketsPeak(SeriesAcceptQueue), EQ, float64(b+1), "the socket sampler sees backlog+1 connections in the listener's accept queue"),
 		)
 	}
 	// The counts the checks judge, beside the values they predict.
@@ -246,6 +249,13 @@ func backlog() Experiment {
 		TrialBars{Title: "Never connected, per backlog", X: "listen backlog", Y: "connections",
 			Desc: "For each backlog, the connections whose handshake never completed before the client's timeout, beside the check's prediction.",
 			Bars: []Bar{BarOf("measured", Unconnected()), PredictedBar("predicted", Unconnected())}},
+		SocketTimeline{Title: "The accept queue and the server's connections over time, per backlog",
+			Desc: "Per backlog, from /proc/net/tcp in the specimen's namespace: the listener's accept queue (connections completed, not yet accepted) against backlog+1, " +
+				"and the server's ends of the connections by TCP state.",
+			Level: func(t Trial) (Level, bool) {
+				b, err := strconv.Atoi(strings.TrimPrefix(t.Arm, "backlog-"))
+				return Level{Name: "backlog+1", Y: float64(b + 1)}, err == nil
+			}},
 	}
 	return e
 }
@@ -284,7 +294,10 @@ func clientHang() Experiment {
 			Col("live children", LiveChildren(during)),
 			YesNo("server holds the client's socket (by inode)", HoldsClientSocket(during)),
 			ProbeCol("server's descriptors", during, func(p agent.Process) string { return strconv.Itoa(p.FDs) }),
-		}}},
+		}}, SocketTimeline{Desc: "Per arm, from /proc/net/tcp in the specimen's namespace: the server's end of the connection by TCP state. " +
+			"3c's closes with the child's exit; 3d's stays ESTABLISHED while the parent holds it, and CLOSE_WAIT once the client has given up and closed its end, if a sample came before the trial's end."}},
+		SampleEvery:   100 * time.Millisecond,
+		SampleSockets: true,
 	}
 }
 

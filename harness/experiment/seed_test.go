@@ -126,7 +126,7 @@ func TestSelect(t *testing.T) {
 		// One preset keeps its arm and only its checks.
 		{"zombies", []string{"webserver3g"}, []string{"3g"}, 3},
 		// A preset shared by every arm keeps them all.
-		{"backlog", []string{"webserver3a"}, []string{"backlog-0", "backlog-1", "backlog-5", "backlog-128"}, 8},
+		{"backlog", []string{"webserver3a"}, []string{"backlog-0", "backlog-1", "backlog-5", "backlog-128"}, 12},
 		// Presets the experiment does not use are ignored.
 		{"head-of-line", []string{"webserver3b", "webserver3g"}, []string{"3b"}, 2},
 		// No arm left: an error.

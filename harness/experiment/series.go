@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"strings"
 	"time"
 
 	"github.com/serverlab/serverlab/harness/agent"
@@ -25,7 +26,17 @@ const (
 	SeriesCPUSystem = "cpu_system_pct"
 	SeriesHostTasks = "host_tasks"
 	SeriesHostFiles = "host_files"
+	// The sockets of the specimen's port, when the experiment samples
+	// them (SampleSockets): the listener's accept queue, and the server's
+	// ends of the connections by state ("state:ESTABLISHED", SeriesState).
+	SeriesAcceptQueue = "accept_queue"
 )
+
+// SeriesState is the timeline of the server's ends of the port's
+// connections in the TCP state st (ESTABLISHED, CLOSE_WAIT, SYN_RECV, ...).
+func SeriesState(st string) string { return seriesStatePrefix + st }
+
+const seriesStatePrefix = "state:"
 
 // Timeline returns the named series from a trial's samples; samples that
 // cannot give it (the server gone, the cgroup unread) are left out.
@@ -64,6 +75,11 @@ func sampleValue(ss []agent.Sample, i int, series string) (float64, bool) {
 		return float64(s.HostTasks), s.HostTasks > 0
 	case SeriesHostFiles:
 		return float64(s.HostFiles), s.HostFiles > 0
+	case SeriesAcceptQueue:
+		if s.Sockets == nil {
+			return 0, false
+		}
+		return float64(s.Sockets.AcceptQueue), true
 	case SeriesMemory:
 		if s.Cgroup == nil {
 			return 0, false
@@ -82,6 +98,9 @@ func sampleValue(ss []agent.Sample, i int, series string) (float64, bool) {
 		user, sys := s.Cgroup.CPUUser-prev.Cgroup.CPUUser, s.Cgroup.CPUSystem-prev.Cgroup.CPUSystem
 		used := map[string]time.Duration{SeriesCPU: user + sys, SeriesCPUUser: user, SeriesCPUSystem: sys}[series]
 		return 100 * float64(used) / float64(dt), true
+	}
+	if st, ok := strings.CutPrefix(series, seriesStatePrefix); ok && s.Sockets != nil {
+		return float64(s.Sockets.States[st]), true
 	}
 	return 0, false
 }

@@ -3,10 +3,11 @@ package experiment
 import "fmt"
 
 // Suite returns every experiment the lab runs, in the order a reader meets
-// them: the seed's, the other models', the models under load, part 2's,
+// them: the seed's, the other models', the models under load, the
+// kernel's work under them, part 2's,
 // then the lab's own hardening.
 func Suite() []Experiment {
-	return append(append(append(append(Seed(), Models()...), Load()...), WSGI()...), Hardening()...)
+	return append(append(append(append(append(Seed(), Models()...), Load()...), Kernel()...), WSGI()...), Hardening()...)
 }
 
 // Lookup returns the experiment called name.

@@ -43,7 +43,8 @@ var predicted = map[string]func(e Experiment) []Trial{
 				}
 				rs = append(rs, conn(client.TimedOut, connect, 3*time.Second))
 			}
-			ts = append(ts, observe(e, fmt.Sprintf("backlog-%d", b), 1).clients("clients", rs...).Trial)
+			ts = append(ts, observe(e, fmt.Sprintf("backlog-%d", b), 1).clients("clients", rs...).
+				socketSample(b+1, map[string]int{"ESTABLISHED": 1, "SYN_RECV": 0}).Trial)
 		}
 		return ts
 	},

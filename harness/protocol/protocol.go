@@ -21,6 +21,7 @@ import (
 	"github.com/serverlab/serverlab/harness/client"
 	"github.com/serverlab/serverlab/harness/corpus"
 	"github.com/serverlab/serverlab/harness/load"
+	"github.com/serverlab/serverlab/harness/syscalls"
 )
 
 // The agent's commands: `lab <command> [flags]` in the agent container.
@@ -42,7 +43,7 @@ const Ready = "agent ready"
 // The flags of probe and sample, and load's own.
 const (
 	FlagJSON  = "json"  // probe: print JSON
-	FlagPort  = "port"  // probe: also list the TCP connections of this port
+	FlagPort  = "port"  // probe: also list the TCP connections of this port; sample: count its sockets
 	FlagComm  = "comm"  // sample: the specimen's process name
 	FlagEvery = "every" // sample: how often
 	FlagKill  = "kill"  // probe: send SIGKILL to this PID first (lab ps --kill)
@@ -55,6 +56,9 @@ const (
 	// FlagAround has load sample the specimen of this comm just before and
 	// just after the run, in the same exec.
 	FlagAround = "around"
+	// FlagTrace has load, with --around, also count the system calls of
+	// that specimen's processes and threads over the run (syscalls.Tracer).
+	FlagTrace = "trace"
 )
 
 // Execer runs `lab args...` in the agent and calls line for each line it
@@ -116,18 +120,25 @@ type Around struct {
 	Before agent.Sample `json:"before"`
 	Result load.Result  `json:"result"`
 	After  agent.Sample `json:"after"`
+	// Syscalls are the specimen's calls over the run, when it was traced.
+	Syscalls *syscalls.Counts `json:"syscalls,omitempty"`
 }
 
 // LoadAround runs the lab's load generator in the agent against the
 // specimen, at 127.0.0.1 in their shared namespace, for path, with the
-// specimen (its process name comm) sampled just before and just after.
-func LoadAround(ctx context.Context, ex Execer, comm, path string, opts ...load.Option) (Around, error) {
+// specimen (its process name comm) sampled just before and just after;
+// with trace, its system calls are counted over the run too.
+func LoadAround(ctx context.Context, ex Execer, comm, path string, trace bool, opts ...load.Option) (Around, error) {
 	o := load.NewOptions(fmt.Sprintf("http://127.0.0.1:%d%s", catalogue.Port, path), opts...)
 	var a Around
 	if err := o.Validate(); err != nil {
 		return a, err
 	}
-	args := append([]string{CommandLoad, "--" + FlagAround, comm}, o.Args()...)
+	args := []string{CommandLoad, "--" + FlagAround, comm}
+	if trace {
+		args = append(args, "--"+FlagTrace)
+	}
+	args = append(args, o.Args()...)
 	err := ex.Exec(ctx, func(b []byte) error { return json.Unmarshal(b, &a) }, args...)
 	return a, err
 }
@@ -151,9 +162,13 @@ func Hostile(ctx context.Context, ex Execer, idle time.Duration, fn func(corpus.
 // and calls fn with each sample as it comes. With start, the sampler first
 // takes one whole snapshot, as Probe does, and start gets it before the
 // first sample: a trial's start probe and its sampler in one exec, where
-// two cost a tenth of a second more at every trial.
-func Sample(ctx context.Context, ex Execer, comm string, every, bound time.Duration, start func(agent.Snapshot), fn func(agent.Sample)) error {
+// two cost a tenth of a second more at every trial. With sockets, each
+// sample also counts the sockets of the specimens' port (agent.Sockets).
+func Sample(ctx context.Context, ex Execer, comm string, sockets bool, every, bound time.Duration, start func(agent.Snapshot), fn func(agent.Sample)) error {
 	args := []string{CommandSample, "--" + FlagComm, comm, "--" + FlagEvery, every.String(), "--" + FlagFor, bound.String()}
+	if sockets {
+		args = append(args, "--"+FlagPort, strconv.Itoa(catalogue.Port))
+	}
 	first := start != nil
 	if first {
 		args = append(args, "--"+FlagStart)

@@ -46,7 +46,7 @@ func TestAgentsLendOneAgentInTurn(t *testing.T) {
 	}
 	// A sampler whose stream is closed keeps running in the agent.
 	sctx, scancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	_ = protocol.Sample(sctx, first, first.Specimen.Comm, 10*time.Millisecond, time.Minute, nil, func(agent.Sample) {})
+	_ = protocol.Sample(sctx, first, first.Specimen.Comm, false, 10*time.Millisecond, time.Minute, nil, func(agent.Sample) {})
 	scancel()
 	if err := first.Terminate(ctx); err != nil {
 		t.Fatalf("terminate the first: %v", err)

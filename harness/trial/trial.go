@@ -35,10 +35,12 @@ type trial struct {
 	arm   experiment.Arm
 	p     catalogue.Preset
 	every time.Duration
-	name  string // the containers' name, less the role
-	opts  []runner.Option
-	lab   *runner.Lab
-	start time.Time
+	// sockets has the sampler count the port's sockets too.
+	sockets bool
+	name    string // the containers' name, less the role
+	opts    []runner.Option
+	lab     *runner.Lab
+	start   time.Time
 	// measured is how long the arm's steps took, from the specimen
 	// listening to the last step's end: the rest of the trial is overhead.
 	measured time.Duration
@@ -70,7 +72,7 @@ func runTrial(ctx context.Context, e experiment.Experiment, arm experiment.Arm, 
 	}
 	// Names say run, experiment, arm, trial (and the runner adds the role),
 	// so that docker ps explains itself.
-	tr := &trial{arm: arm, p: p, rec: &rec, start: time.Now(), every: e.SampleEvery,
+	tr := &trial{arm: arm, p: p, rec: &rec, start: time.Now(), every: e.SampleEvery, sockets: e.SampleSockets,
 		name: fmt.Sprintf("%s-%s-%s-t%d", runID, e.Name, arm.Name, n)}
 	if tr.every <= 0 {
 		tr.every = agent.DefaultSampleEvery
@@ -181,7 +183,7 @@ func (tr *trial) sample(ctx context.Context) (agent.Snapshot, error) {
 		defer close(done)
 		// The sampler ends with its context or its container; what it
 		// saw until then is all a trial needs.
-		err = protocol.Sample(sctx, lab, lab.Specimen.Comm, tr.every, sampleBound,
+		err = protocol.Sample(sctx, lab, lab.Specimen.Comm, tr.sockets, tr.every, sampleBound,
 			func(s agent.Snapshot) { started <- s },
 			func(s agent.Sample) {
 				tr.mu.Lock()
@@ -332,11 +334,11 @@ func (tr *trial) load(ctx context.Context, l *experiment.LoadStep) (*experiment.
 	if path == "" {
 		path = client.DefaultPath
 	}
-	a, err := protocol.LoadAround(ctx, tr.lab, tr.lab.Specimen.Comm, path, opts...)
+	a, err := protocol.LoadAround(ctx, tr.lab, tr.lab.Specimen.Comm, path, l.Trace, opts...)
 	if err != nil {
 		return nil, err
 	}
-	return &experiment.LoadRun{Result: a.Result, Before: &a.Before, After: &a.After}, nil
+	return &experiment.LoadRun{Result: a.Result, Before: &a.Before, After: &a.After, Syscalls: a.Syscalls}, nil
 }
 
 // capacity is the requests per second the load step labelled label

@@ -105,6 +105,7 @@ func runSample(ctx context.Context, args []string, stdout io.Writer) error {
 	every := fs.Duration(protocol.FlagEvery, agent.DefaultSampleEvery, "how often to sample")
 	bound := fs.Duration(protocol.FlagFor, 10*time.Minute, "stop after this long")
 	start := fs.Bool(protocol.FlagStart, false, "first print one whole snapshot, as probe --json does")
+	port := fs.Int(protocol.FlagPort, 0, "also count the sockets of this TCP port: the listener's accept queue, the connections by state, their queues (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ func runSample(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	return agent.Watch(ctx, *root, *comm, *every, *bound, func(s agent.Sample) error { return enc.Encode(s) })
+	return agent.Watch(ctx, *root, *comm, *port, *every, *bound, func(s agent.Sample) error { return enc.Encode(s) })
 }
 
 func specimenComms() string {

@@ -12,6 +12,7 @@ import (
 	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/load"
 	"github.com/serverlab/serverlab/harness/protocol"
+	"github.com/serverlab/serverlab/harness/syscalls"
 )
 
 // procRoot is where the agent reads /proc.
@@ -30,6 +31,7 @@ type loadFlags struct {
 	timeout   *time.Duration
 	asJSON    *bool
 	around    *string
+	trace     *bool
 }
 
 func newLoadFlags() loadFlags {
@@ -50,6 +52,8 @@ func newLoadFlags() loadFlags {
 		asJSON:    fs.Bool(load.FlagJSON, false, "print one JSON object"),
 		around: fs.String(protocol.FlagAround, "", "with -json, also sample the processes of this name (a specimen's comm) just before and just after the run, "+
 			"and print {\"before\": sample, \"result\": ..., \"after\": sample}: what the server spent over exactly the run, in one exec of the agent"),
+		trace: fs.Bool(protocol.FlagTrace, false, "with -around, also count the system calls of that specimen's processes and threads over the run, "+
+			"with ptrace (CAP_SYS_PTRACE), and print them as \"syscalls\"; the tracees go on untraced once lab load exits"),
 	}
 }
 
@@ -85,15 +89,32 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	if *around != "" && !*asJSON {
 		return fmt.Errorf("-%s needs -%s", protocol.FlagAround, load.FlagJSON)
 	}
+	if *f.trace && *around == "" {
+		return fmt.Errorf("-%s needs -%s", protocol.FlagTrace, protocol.FlagAround)
+	}
 	var before agent.Sample
 	if *around != "" {
-		before = agent.TakeSample(procRoot, *around)
+		before = agent.TakeSample(procRoot, *around, 0)
+	}
+	var tracer *syscalls.Tracer
+	if *f.trace {
+		if tracer, err = syscalls.Start(procRoot, agent.TreePIDs(procRoot, *around)); err != nil {
+			return err
+		}
 	}
 	progress := isTerminal(os.Stderr)
 	if progress {
 		opts = append(opts, load.WithProgress(load.DefaultProgressEvery, progressLine(os.Stderr)))
 	}
 	res, err := load.Run(ctx, rest[0], opts...)
+	var calls *syscalls.Counts
+	if tracer != nil {
+		c, terr := tracer.Stop()
+		if err == nil && terr != nil {
+			err = terr
+		}
+		calls = &c
+	}
 	if progress {
 		fmt.Fprint(os.Stderr, "\r\033[K") // the progress line makes way for the result
 	}
@@ -102,8 +123,8 @@ func runLoad(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	switch {
 	case *around != "":
-		after := agent.TakeSample(procRoot, *around)
-		err = json.NewEncoder(stdout).Encode(protocol.Around{Before: before, Result: res, After: after})
+		after := agent.TakeSample(procRoot, *around, 0)
+		err = json.NewEncoder(stdout).Encode(protocol.Around{Before: before, Result: res, After: after, Syscalls: calls})
 	case *asJSON:
 		err = json.NewEncoder(stdout).Encode(res)
 	default:

@@ -40,7 +40,7 @@ var commands = map[string]command{
 	protocol.CommandHog:     {"keep CPUs busy: the busy neighbour of lab run --neighbour (inside its container)", runHog},
 	"cleanup":               {"remove every container the lab labelled", runCleanup},
 	"compose":               {"print compose.yaml, generated from the catalogue", runCompose},
-	"run":                   {"run the experiments (all twenty, or those named) and judge each prediction", runRun},
+	"run":                   {"run the experiments (all twenty-one, or those named) and judge each prediction", runRun},
 	"report":                {"redraw REPORT.md from the JSON records", runReport},
 	"tour":                  {"the article step by step: what it says, what to type, what the lab saw (--run: now), a verdict each", runTour},
 }

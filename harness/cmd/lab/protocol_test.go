@@ -91,14 +91,14 @@ func TestProtocolInProcess(t *testing.T) {
 		t.Fatalf("Probe: %d processes, %v; want this machine's", len(snap.Processes), err)
 	}
 	var samples []agent.Sample
-	err = protocol.Sample(ctx, inProcess{}, comm, 20*time.Millisecond, 70*time.Millisecond, nil, func(s agent.Sample) { samples = append(samples, s) })
+	err = protocol.Sample(ctx, inProcess{}, comm, false, 20*time.Millisecond, 70*time.Millisecond, nil, func(s agent.Sample) { samples = append(samples, s) })
 	if err != nil || len(samples) < 2 || samples[0].HostTasks <= 0 {
 		t.Errorf("Sample: %d samples, %v; want a few, each with the host's tasks", len(samples), err)
 	}
 	// With a start callback, a whole snapshot comes first, then samples.
 	var starts []agent.Snapshot
 	samples = nil
-	err = protocol.Sample(ctx, inProcess{}, comm, 20*time.Millisecond, 70*time.Millisecond,
+	err = protocol.Sample(ctx, inProcess{}, comm, false, 20*time.Millisecond, 70*time.Millisecond,
 		func(s agent.Snapshot) {
 			if len(samples) > 0 {
 				t.Error("the start snapshot came after a sample")
