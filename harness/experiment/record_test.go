@@ -100,7 +100,9 @@ func (f fakeTrial) socketSample(acceptQueue int, states map[string]int) fakeTria
 // traced sets the system calls the load run labelled label counted:
 // calls by name, and failures by "name ERRNO".
 func traced(calls, failed map[string]int64) func(*LoadRun) {
-	return func(r *LoadRun) { r.Syscalls = &syscalls.Counts{Arch: "amd64", Calls: calls, Failed: failed, Window: time.Second} }
+	return func(r *LoadRun) {
+		r.Syscalls = &syscalls.Counts{Arch: "amd64", Calls: calls, Failed: failed, Window: time.Second}
+	}
 }
 
 // seedHello adds the seed wire's hello steps: every connection gets the
