@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/serverlab/serverlab/harness/client"
@@ -182,15 +181,8 @@ var metrics = map[string]metricDef{
 		stepOf(StepLoad, LoadLost)},
 	"listen_drops": {"SYNs and handshakes the listen queue dropped (the namespace's ListenDrops, after the load step labelled arg less before)",
 		stepOf(StepLoad, ListenDrops)},
-	"p99_ms": {"the 99th percentile of latency, in ms, in the load step labelled arg", stepOf(StepLoad, P99)},
-	"p99_growth": {"the p99 of one load step over another's, arg \"A over B\": how much the tail grew from B to A",
-		func(arg string) (Metric, error) {
-			a, b, ok := strings.Cut(arg, " over ")
-			if !ok {
-				return Metric{}, fmt.Errorf("needs \"A over B\", got %q", arg)
-			}
-			return P99Growth(Step{Kind: StepLoad, Label: a}, Step{Kind: StepLoad, Label: b}), nil
-		}},
+	"p99_ms":     {"the 99th percentile of latency, in ms, in the load step labelled arg", stepOf(StepLoad, P99)},
+	"p99_growth": {"the p99 of one load step over another's, arg \"A over B\": how much the tail grew from B to A", overSteps(P99Growth)},
 	"cpu_per_request_us": {"the specimen's CPU time (user + system, from its cgroup just before and after) per request, in µs, in the load step labelled arg",
 		stepOf(StepLoad, CPUPerRequestUS)},
 	// the kernel's work (syscalls.go)
@@ -198,14 +190,7 @@ var metrics = map[string]metricDef{
 		decodeSyscallsPerRequest},
 	"succeeded_per_request": {"system calls named in arg (\"LABEL: a+b\") that returned no error over the traced load step LABEL, per request answered",
 		decodeSucceededPerRequest},
-	"cpu_traced_over_untraced": {"the specimen's CPU per request in one load step over another's, arg \"A over B\": what tracing cost",
-		func(arg string) (Metric, error) {
-			a, b, ok := strings.Cut(arg, " over ")
-			if !ok {
-				return Metric{}, fmt.Errorf("needs \"A over B\", got %q", arg)
-			}
-			return TracedOver("cpu_traced_over_untraced", CPUPerRequestUS, Step{Kind: StepLoad, Label: a}, Step{Kind: StepLoad, Label: b}), nil
-		}},
+	"cpu_traced_over_untraced": {"the specimen's CPU per request in one load step over another's, arg \"A over B\": what tracing cost", overSteps(TracedOver)},
 	// part 2 (wsgi.go)
 	"wsgi_failures": {"WSGI conformance failures: /hello's status, body (arg) and headers, the environ's PEP 3333 keys (see WSGIConformance)",
 		word(WSGIFailures)},

@@ -3,6 +3,7 @@ package experiment
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/serverlab/serverlab/harness/load"
@@ -100,21 +101,36 @@ func p99(r *LoadRun) (float64, error) {
 // P99Growth is the p99 of load step a over load step b's: how much the tail
 // grew from b to a. No check judges it any more; records made before keep
 // it.
-func P99Growth(a, b Step) Metric {
-	return timedMetric(newMetric("p99_growth", a.Label+" over "+b.Label, func(t Trial) (float64, error) {
-		pa, err := P99(a).Of(t)
+func P99Growth(a, b Step) Metric { return stepsOver("p99_growth", P99, a, b) }
+
+// stepsOver is the metric of of's value in load step a over its value in
+// load step b, called name, its parameter "A over B".
+func stepsOver(name string, of func(Step) Metric, a, b Step) Metric {
+	return timedMetric(newMetric(name, a.Label+" over "+b.Label, func(t Trial) (float64, error) {
+		va, err := of(a).Of(t)
 		if err != nil {
 			return 0, err
 		}
-		pb, err := P99(b).Of(t)
+		vb, err := of(b).Of(t)
 		if err != nil {
 			return 0, err
 		}
-		if pb == 0 {
-			return 0, fmt.Errorf("the p99 of %s is 0", b.Label)
+		if vb == 0 {
+			return 0, fmt.Errorf("%s of %s is 0", of(b).Name, b.Label)
 		}
-		return pa / pb, nil
+		return va / vb, nil
 	}, a, b))
+}
+
+// overSteps binds a parameter "A over B" of two load steps' labels.
+func overSteps(f func(a, b Step) Metric) func(string) (Metric, error) {
+	return func(arg string) (Metric, error) {
+		a, b, ok := strings.Cut(arg, " over ")
+		if !ok {
+			return Metric{}, fmt.Errorf("needs \"A over B\", got %q", arg)
+		}
+		return f(Step{Kind: StepLoad, Label: a}, Step{Kind: StepLoad, Label: b}), nil
+	}
 }
 
 // CPUPerRequest is what the specimen's cgroup spent per answered request

@@ -114,23 +114,10 @@ func decodeSyscallsPerRequest(arg string) (Metric, error) {
 	return SyscallsPerRequest(at), nil
 }
 
-// TracedOver is metric m of the traced step over the untraced one's: what
-// tracing cost (CPU per request) or took away (requests per second).
-func TracedOver(name string, of func(Step) Metric, traced, untraced Step) Metric {
-	return timedMetric(newMetric(name, traced.Label+" over "+untraced.Label, func(t Trial) (float64, error) {
-		a, err := of(traced).Of(t)
-		if err != nil {
-			return 0, err
-		}
-		b, err := of(untraced).Of(t)
-		if err != nil {
-			return 0, err
-		}
-		if b == 0 {
-			return 0, fmt.Errorf("%s of %s is 0", name, untraced.Label)
-		}
-		return a / b, nil
-	}, traced, untraced))
+// TracedOver is the specimen's CPU per request in the traced load step
+// over the untraced one's: what tracing cost.
+func TracedOver(traced, untraced Step) Metric {
+	return stepsOver("cpu_traced_over_untraced", CPUPerRequestUS, traced, untraced)
 }
 
 // syscallConns is how many connections each model is loaded with: the
@@ -168,7 +155,7 @@ func syscallsPerRequest() Experiment {
 			TrialTable{Title: "What tracing cost", By: "model", Columns: []Column{
 				Col("req/s untraced", RPS(untraced)), Col("req/s traced", RPS(traced)),
 				ColIn("CPU per request untraced", CPUPerRequestUS(untraced), "µs"), ColIn("CPU per request traced", CPUPerRequestUS(traced), "µs"),
-				Col("CPU per request, traced over untraced", TracedOver("cpu_traced_over_untraced", CPUPerRequestUS, traced, untraced)),
+				Col("CPU per request, traced over untraced", TracedOver(traced, untraced)),
 			}, Note: "The specimen's CPU time from its cgroup around each run, per request answered. Tracing stops each call twice, so the traced run shows the tracer's cost, not the model's."},
 			TrialBars{Title: "System calls per request, per model", X: "model", Y: "calls per request",
 				Desc: "Per model and mode, the system calls per request answered while traced, in all and by what they do.",

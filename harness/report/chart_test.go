@@ -101,7 +101,7 @@ func TestCharts(t *testing.T) {
 			[]string{"timer: each connection, from its start", "block: each connection, from its start"}, nil},
 		// Measured beside predicted: backlog-128 connected 129 of the 130 its check predicts.
 		{"backlog", backlogRecord(t),
-			[]string{"Connected at once (within 500ms), per backlog", "Never connected, per backlog"},
+			[]string{"Connected at once (within 500ms), per backlog", "Never connected, per backlog", "The accept queue and the server's connections over time, per backlog, sampled every 100ms"},
 			[]string{"backlog-128", "129", "130", "predicted (backlog + 2)"}},
 		// 3c's 20 zombies and 21 forks − 0 reaps; 3g was never probed: "?".
 		{"zombies", zombiesRecord(t),

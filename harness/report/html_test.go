@@ -224,7 +224,7 @@ func TestHTMLBesideReference(t *testing.T) {
 		for i := b + 2; i < len(step.Clients); i++ {
 			step.Clients[i].Connect = 0
 		}
-		trials = append(trials, trial(fmt.Sprintf("backlog-%d", b), "iterative", []string{"--backlog", fmt.Sprint(b)}, step))
+		trials = append(trials, queued(trial(fmt.Sprintf("backlog-%d", b), "iterative", []string{"--backlog", fmt.Sprint(b)}, step), b+1))
 	}
 	ref = append(ref, record(t, "backlog", trials...))
 	page := html.UnescapeString(string(HTML(run, ref)))

@@ -93,9 +93,16 @@ func backlogRecord(t *testing.T) experiment.Record {
 		for i := fast; i < len(step.Clients); i++ {
 			step.Clients[i].Connect = 0
 		}
-		trials = append(trials, trial(fmt.Sprintf("backlog-%d", b), "iterative", []string{"--backlog", fmt.Sprint(b), "--delay", "10s"}, step))
+		trials = append(trials, queued(trial(fmt.Sprintf("backlog-%d", b), "iterative", []string{"--backlog", fmt.Sprint(b), "--delay", "10s"}, step), b+1))
 	}
 	return record(t, "backlog", trials...)
+}
+
+// queued gives tr a sample in which the socket sampler saw n
+// connections in the listener's accept queue.
+func queued(tr experiment.Trial, n int) experiment.Trial {
+	tr.Samples = append(tr.Samples, agent.Sample{Server: 1, FDs: 4, Sockets: &agent.Sockets{AcceptQueue: n, Listeners: 1, States: map[string]int{}}})
+	return tr
 }
 
 // zombiesRecord: 3c's 20 zombies (and its live child: 21 forks in the
@@ -217,7 +224,7 @@ func TestMarkdownBesideReference(t *testing.T) {
 		for i := b + 2; i < len(step.Clients); i++ {
 			step.Clients[i].Connect = 0
 		}
-		trials = append(trials, trial(fmt.Sprintf("backlog-%d", b), "iterative", []string{"--backlog", fmt.Sprint(b)}, step))
+		trials = append(trials, queued(trial(fmt.Sprintf("backlog-%d", b), "iterative", []string{"--backlog", fmt.Sprint(b)}, step), b+1))
 	}
 	ref = append(ref, record(t, "backlog", trials...))
 	md := string(Markdown(run, ref))
