@@ -123,6 +123,12 @@ COPY --from=build-c /out/epoll /epoll
 USER 10001:10001
 ENTRYPOINT ["/epoll"]
 
+FROM scratch AS uring
+LABEL org.serverlab.lab=true
+COPY --from=build-c /out/uring /uring
+USER 10001:10001
+ENTRYPOINT ["/uring"]
+
 FROM scratch AS prefork
 LABEL org.serverlab.lab=true
 COPY --from=build-c /out/prefork /prefork

@@ -137,6 +137,12 @@ var models = []Preset{
 		Lesson: "an event loop on epoll: one process, keep-alive and pipelining, no descriptor ceiling but nofile",
 	},
 	{
+		Name: "uring", Specimen: "uring", PlayPort: 8816, Wire: WireHTTP,
+		Args:   []string{"--backlog", "1024"},
+		Limits: limitsFor(10016, nil),
+		Lesson: "an event loop on io_uring: the kernel does the accepts, recvs and sends, and the loop reaps completions, many per system call",
+	},
+	{
 		Name: "prefork", Specimen: "prefork", PlayPort: 8813, Wire: WireHTTP,
 		Args:   []string{"--backlog", "128", "--workers", "4", "--accept", "blocking"},
 		Limits: limitsFor(10013, nil),

@@ -5,7 +5,9 @@
 package catalogue
 
 import (
+	"embed"
 	"fmt"
+	"path"
 	"sort"
 )
 
@@ -36,6 +38,10 @@ type Specimen struct {
 	Model    string `json:"model"`    // the concurrency model and its trade-off, one line
 	// Comm is the specimen's process name in /proc: how probes find it.
 	Comm string `json:"comm"`
+	// Seccomp is the seccomp profile it runs under, a file of this package
+	// by its path from the repository root; "" is the engine's default.
+	// A departure from a default run, which the report names.
+	Seccomp string `json:"seccomp,omitempty"`
 }
 
 // Image is the tag the specimen's image is built under.
@@ -74,6 +80,14 @@ var specimens = []Specimen{
 		Model:    "one process, one epoll loop: ten thousand idle connections for a few KiB each, and one blocking call stalls them all",
 	},
 	{
+		Name:     "uring",
+		Language: "c",
+		Source:   "servers/c/uring.c",
+		Comm:     "uring",
+		Model:    "one process, one io_uring: accepts, recvs and sends submitted to the kernel and reaped as completions, many per system call",
+		Seccomp:  seccompDir + "/uring-seccomp.json",
+	},
+	{
 		Name:     "prefork",
 		Language: "c",
 		Source:   "servers/c/prefork.c",
@@ -108,6 +122,26 @@ var specimens = []Specimen{
 		Comm:     "goroutines",
 		Model:    "a goroutine per connection over Go's netpoller: blocking code, epoll underneath",
 	},
+}
+
+// seccompDir is where this package's profiles stand in the repository.
+const seccompDir = "harness/catalogue"
+
+//go:embed uring-seccomp.json
+var profiles embed.FS
+
+// SeccompProfile is the JSON of the specimen's seccomp profile, as the
+// engine's API takes it ("seccomp=" and the profile); "" for the engine's
+// default.
+func (s Specimen) SeccompProfile() (string, error) {
+	if s.Seccomp == "" {
+		return "", nil
+	}
+	b, err := profiles.ReadFile(path.Base(s.Seccomp))
+	if err != nil {
+		return "", fmt.Errorf("specimen %s: seccomp profile: %w", s.Name, err)
+	}
+	return string(b), nil
 }
 
 // Specimens returns every specimen, sorted by name.

@@ -115,7 +115,12 @@ func writeService(b *strings.Builder, p catalogue.Preset, builder, python string
 	w("    memswap_limit: %dm", l.Memory>>20)
 	w("    read_only: true")
 	w("    cap_drop: [ALL]")
-	w("    security_opt: [\"no-new-privileges:true\"]")
+	if spec, err := catalogue.LookupSpecimen(p.Specimen); err == nil && spec.Seccomp != "" {
+		// Compose reads the profile from this path, relative to where it runs.
+		w("    security_opt: [\"no-new-privileges:true\", \"seccomp=./%s\"]", spec.Seccomp)
+	} else {
+		w("    security_opt: [\"no-new-privileges:true\"]")
+	}
 	w("    stop_grace_period: 2s")
 	w("")
 }

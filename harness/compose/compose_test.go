@@ -112,6 +112,10 @@ func wantService(p catalogue.Preset, builder string) service {
 	s.ReadOnly = true
 	s.CapDrop = []string{"ALL"}
 	s.SecurityOpt = []string{"no-new-privileges:true"}
+	if spec, err := catalogue.LookupSpecimen(p.Specimen); err == nil && spec.Seccomp != "" {
+		// the profile the harness runs it with, which compose reads from the file
+		s.SecurityOpt = append(s.SecurityOpt, "seccomp=./"+spec.Seccomp)
+	}
 	s.StopGracePeriod = "2s"
 	return s
 }

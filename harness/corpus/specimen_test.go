@@ -61,7 +61,7 @@ func TestSpecimens(t *testing.T) {
 		}}
 	}
 	specimens := []specimen{
-		http("epoll"), http("select"), http("threads"), http("prefork"), http("iterative"),
+		http("epoll"), http("uring"), http("select"), http("threads"), http("prefork"), http("iterative"),
 		http("forking", "--reap", "waitpid-loop", "--restart-accept"),
 		http("goroutines"),
 	}

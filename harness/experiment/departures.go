@@ -18,12 +18,22 @@ import (
 // another, a shorter or added delay, another backlog, other limits, another
 // wire. Arms of the lab's own presets, which the article has no program
 // for, depart from nothing.
+//
+// A specimen that runs under a seccomp profile of the lab's, not the
+// engine's default, departs from a default run, and says so whatever its
+// preset.
 func Departures(e Experiment, a Arm) []string {
 	p, err := catalogue.LookupPreset(a.Preset)
-	if err != nil || p.Article.Source == "" {
+	if err != nil {
 		return nil
 	}
 	var out []string
+	if s, err := catalogue.LookupSpecimen(p.Specimen); err == nil && s.Seccomp != "" {
+		out = append(out, fmt.Sprintf("not the engine's default seccomp profile but the lab's %s, which lets io_uring through (Docker 25 and later block it)", s.Seccomp))
+	}
+	if p.Article.Source == "" {
+		return out
+	}
 	article := p.Article
 	if a.StandsIn != "" && a.StandsIn != p.Name {
 		out = append(out, fmt.Sprintf("%s stands in for the article's %s", p.Name, a.StandsIn))

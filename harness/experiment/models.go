@@ -147,7 +147,7 @@ func idleConnections() Experiment {
 		return check(a, Outcomes(client.Replied).Among(asking), EQ, 1, "a new client is still answered")
 	}
 	var bounds []Check
-	for _, a := range []string{"epoll", "goroutines", "forking", "threads", "select"} {
+	for _, a := range []string{"epoll", "uring", "goroutines", "forking", "threads", "select"} {
 		bounds = append(bounds, hostBounds(a, limits, n+1)...)
 	}
 	return Experiment{
@@ -155,7 +155,7 @@ func idleConnections() Experiment {
 		FreshNamespace: true,
 		Title:          "C10K: ten thousand idle keep-alive connections",
 		Predicts: "with nofile 16384, pids 1024 and 256 MiB, 10 000 clients each get a reply and keep the connection open: " +
-			"epoll and goroutines hold all 10 000 in one process and still answer a new client; " +
+			"epoll, io_uring and goroutines hold all 10 000 in one process and still answer a new client; " +
 			"forking stops near the pids limit (fork fails with EAGAIN and the server dies), threads too (pthread_create fails with EAGAIN, logged, and the server goes on); " +
 			"select refuses every connection past descriptor 1023 (FD_SETSIZE), logged. Memory per connection is reported for every model",
 		Mechanism: "An idle connection costs an event loop a socket and a few buffers; it costs a forking server a process and a threaded one a thread with its stack, and the pids cgroup counts both. " +
@@ -165,6 +165,7 @@ func idleConnections() Experiment {
 		Trials:        1,
 		Arms: []Arm{
 			arm("epoll", "epoll", uid("epoll")),
+			arm("uring", "uring", uid("uring")),
 			arm("goroutines", "goroutines", uid("goroutines")),
 			arm("forking", "webserver3g", uid("webserver3g")),
 			arm("threads", "threads", uid("threads")),
@@ -175,6 +176,9 @@ func idleConnections() Experiment {
 			check("epoll", SocketsPeak(SeriesState("ESTABLISHED")), GE, n, "the socket sampler counts every one ESTABLISHED at once"),
 			check("epoll", Processes(holding), EQ, 1, "in one process"),
 			probeAnswered("epoll"),
+			held("uring", EQ, n, "every connection is held"),
+			check("uring", Processes(holding), EQ, 1, "in one process"),
+			probeAnswered("uring"),
 			held("goroutines", EQ, n, "every connection is held"),
 			check("goroutines", Processes(holding), EQ, 1, "in one process"),
 			probeAnswered("goroutines"),

@@ -52,6 +52,7 @@ func init() {
 		return []Trial{
 			host(observe(e, "epoll", 1).summary(held(10000)).probeAt("holding", false).clients("probe", probe...).rssSamples(1, 60).
 				socketSample(0, map[string]int{"ESTABLISHED": 10001}), 3).Trial,
+			host(observe(e, "uring", 1).summary(held(10000)).probeAt("holding", false).clients("probe", probe...).rssSamples(1, 40), 3).Trial,
 			host(observe(e, "goroutines", 1).summary(held(10000)).probeAt("holding", false).clients("probe", probe...).rssSamples(2, 90), 8).Trial,
 			host(observe(e, "forking", 1).reaped(1023, 0).logs("fork: EAGAIN (Resource temporarily unavailable)").exited(1).
 				summary(held(0)), 1023).Trial,

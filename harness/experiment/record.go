@@ -95,8 +95,13 @@ type Trial struct {
 	Args   []string         `json:"args"`
 	Wire   string           `json:"wire"`
 	Limits catalogue.Limits `json:"limits"`
-	Start  *agent.Snapshot  `json:"start_probe,omitempty"` // right after the specimen listened
-	Steps  []Observation    `json:"steps"`
+	// Seccomp is the seccomp profile the specimen ran under, by its path
+	// in the repository, when not the engine's default (the uring
+	// specimen's, which lets io_uring through where Docker 25 and later
+	// block it): a departure from a default run.
+	Seccomp string          `json:"seccomp,omitempty"`
+	Start   *agent.Snapshot `json:"start_probe,omitempty"` // right after the specimen listened
+	Steps   []Observation   `json:"steps"`
 	// Samples are what the sampler saw, every Experiment.SampleEvery, from
 	// the start probe to the end: counts and the cgroup's CPU and memory.
 	Samples []agent.Sample `json:"samples,omitempty"`

@@ -28,7 +28,7 @@ var RobustPresets = []struct {
 	Peer        bool
 }{
 	{"iterative", "webserver3a", false}, {"forking", "webserver3g", false}, {"select", "select", false},
-	{"epoll", "epoll", false}, {"prefork", "prefork", false}, {"threads", "threads", false},
+	{"epoll", "epoll", false}, {"uring", "uring", false}, {"prefork", "prefork", false}, {"threads", "threads", false},
 	{"goroutines", "goroutines", false}, {"wsgi", "webserver3h-wsgiapp", false},
 	{"gunicorn", "gunicorn-flask", true},
 }

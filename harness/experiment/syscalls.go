@@ -124,9 +124,8 @@ func TracedOver(traced, untraced Step) Metric {
 // prediction for io_uring is at 64 keep-alive connections.
 const syscallConns = 64
 
-// syscallModels are the models traced: every loaded model, and io_uring
-// once the kernel and the engine let it run.
-var syscallModels = loadModels
+// syscallModels are the models traced: every loaded model, io_uring too.
+var syscallModels = throughputModels
 
 func syscallsPerRequest() Experiment {
 	load := func(label string, keepAlive, trace bool) Step {
@@ -143,7 +142,9 @@ func syscallsPerRequest() Experiment {
 			"the goroutines server writes each reply with one write() and reads each request with one read() that succeeds, and at most one more that finds nothing (EAGAIN) before it parks; "+
 			"one connection per request, every model accepts each (at least 0.9 accepts per request), the forking server forks once per connection (0.9 to 1.1 forks that succeed) and reaps each child with wait4 (at least 0.9), "+
 			"the threaded server clones a thread per connection (0.9 to 1.1 clones that succeed: a clone3 that a seccomp profile refuses, ENOSYS, and glibc's clone after it are one thread), and no other model forks or clones per connection (under 0.05); "+
-			"for epoll a connection per request costs at least twice the calls of a kept-alive request. "+
+			"for epoll a connection per request costs at least twice the calls of a kept-alive request; "+
+			"the io_uring loop makes no recv, send or accept of its own (under 0.05 per request: the kernel does them, as completions), at most one io_uring_enter per kept-alive request, "+
+			"and fewer calls per kept-alive request in all than epoll. "+
 			"What tracing costs, CPU per request and requests per second, is the same load untraced and traced, measured and shown", syscallConns),
 		Mechanism: "A system call is the only way a server reaches a socket: each model's loop is its calls. A kept-alive connection costs one read and one write per request, " +
 			"and an event loop one wait for readiness for all the connections that became ready together; a new connection adds an accept and a close, and for the models " +
@@ -180,6 +181,14 @@ func syscallsPerRequest() Experiment {
 	}
 	for _, m := range syscallModels {
 		ka, cl := m.name+"/"+KeepAlive, m.name+"/"+Close
+		if m.name == uringModel.name {
+			e.Checks = append(e.Checks,
+				per(ka, callsUring, LE, 1.1, "at most one io_uring_enter per request: every completion that came together is reaped after one"),
+				per(ka, append(callsRead, callsWrite...), LT, 0.05, "no recv or send of its own: the kernel's, as completions"),
+				per(cl, callsAccept, LT, 0.05, "no accept of its own: one multishot accept submission takes every connection"),
+				per(cl, callsFork, LT, 0.05, "no task per connection"))
+			continue
+		}
 		if m.name == "goroutines" {
 			e.Checks = append(e.Checks,
 				per(ka, []string{"write"}, GE, 0.9, "one write() per reply"), per(ka, []string{"write"}, LE, 1.1, "one write() per reply"),
@@ -206,7 +215,9 @@ func syscallsPerRequest() Experiment {
 		}
 	}
 	e.Checks = append(e.Checks, ratio("epoll/"+Close, SyscallsPerRequest(traced), "epoll/"+KeepAlive, GE, 2,
-		"an accept, a close and two epoll_ctl per connection cost more calls than the request itself"))
+		"an accept, a close and two epoll_ctl per connection cost more calls than the request itself"),
+		ratio("uring/"+KeepAlive, SyscallsPerRequest(traced), "epoll/"+KeepAlive, LT, 1,
+			"io_uring submits the recvs and sends and reaps their completions in one call, where epoll makes a recv and a send per request"))
 	return e
 }
 

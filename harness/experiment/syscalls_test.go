@@ -18,6 +18,9 @@ func init() {
 			calls := map[string]int64{"recvfrom": n, "sendto": n}
 			failed := map[string]int64{}
 			switch {
+			case model == "uring":
+				// Every recv and send the kernel's, one enter for a few.
+				calls = map[string]int64{"io_uring_enter": n / 4}
 			case model == "goroutines":
 				calls = map[string]int64{"read": 2 * n, "write": n, "epoll_pwait": n / 20}
 				failed["read EAGAIN"] = n
@@ -26,7 +29,9 @@ func init() {
 			case model == "epoll":
 				calls["epoll_wait"] = n / 4
 			}
-			if !keep {
+			if !keep && model == "uring" {
+				calls["close"] = n // the multishot accept takes every connection
+			} else if !keep {
 				calls["accept4"], calls["close"] = n, n
 				calls["epoll_ctl"] = 2 * n
 				switch model {
@@ -56,6 +61,15 @@ func init() {
 			r.Syscalls.Calls["epoll_wait"] = 6000
 		}, NotReproduced, []string{"epoll/keep-alive: syscalls_per_request(traced: epoll_wait+epoll_pwait+epoll_pwait2+select+pselect6+poll+ppoll) <= 1.1 in every trial",
 			"epoll/close: syscalls_per_request(traced: all) / epoll/keep-alive's >= 2 in every trial"}},
+		judgeCase{"syscalls", "io_uring reads with recv() itself", func(ts []Trial) {
+			r, _ := LoadOf(*find(ts, "uring/"+KeepAlive, 1), "traced")
+			r.Syscalls.Calls["recvfrom"] = 3000
+		}, NotReproduced, []string{"uring/keep-alive: syscalls_per_request(traced: read+recvfrom+recvmsg+readv+write+sendto+sendmsg+writev) < 0.05 in every trial"}},
+		judgeCase{"syscalls", "io_uring makes as many calls as epoll", func(ts []Trial) {
+			r, _ := LoadOf(*find(ts, "uring/"+KeepAlive, 1), "traced")
+			r.Syscalls.Calls["io_uring_enter"] = 3000
+			r.Syscalls.Calls["futex"] = 3750
+		}, NotReproduced, []string{"uring/keep-alive: syscalls_per_request(traced: all) / epoll/keep-alive's < 1 in every trial"}},
 		judgeCase{"syscalls", "prefork forks per connection", func(ts []Trial) {
 			r, _ := LoadOf(*find(ts, "prefork/"+Close, 1), "traced")
 			r.Syscalls.Calls["clone"] = 3000

@@ -22,6 +22,14 @@ var loadModels = []struct{ name, preset string }{
 	{"select", "select"}, {"epoll", "epoll"}, {"goroutines", "goroutines"},
 }
 
+// uringModel is the io_uring event loop, which joins the throughput and
+// syscalls experiments: the kernel needs io_uring for it (see the uring
+// specimen), and latency-under-load keeps to the models it always had.
+var uringModel = struct{ name, preset string }{"uring", "uring"}
+
+// throughputModels are the models throughput loads: loadModels and io_uring.
+var throughputModels = append(loadModels[:len(loadModels):len(loadModels)], uringModel)
+
 // loadFlags are every loaded model's flags: a backlog that holds 256
 // connections, an idle timeout longer than a run.
 var loadFlags = []string{"--backlog", "1024", "--idle-timeout", "30s"}
@@ -65,7 +73,7 @@ func throughput() Experiment {
 		FreshNamespace: true,
 		Title:          "Throughput: requests per second and their cost, against concurrency, per model",
 		Predicts: "with the specimen on one core and the load generator on the other, at 1, 4, 16, 64 and 256 connections, keep-alive on and off: " +
-			"with keep-alive the event loops (select, epoll, goroutines) answer every request at every level, and forking and threads every request up to 16 connections; " +
+			"with keep-alive the event loops (select, epoll, io_uring, goroutines) answer every request at every level, and forking and threads every request up to 16 connections; " +
 			"beyond that, how fast their accepting task reaches new connections among the busy ones is the scheduler's, measured and shown; " +
 			"the iterative server (one connection at a time) and prefork with 4 workers starve the connections they do not hold, which time out; without keep-alive, a fork per connection costs the forking server " +
 			"at least twice epoll's CPU per request at 64 connections, and a connection per request halves epoll's throughput at least",
@@ -77,7 +85,7 @@ func throughput() Experiment {
 		Trials: 1,
 		Views:  []View{Throughput{Modes: []string{KeepAlive, Close}}},
 	}
-	for _, m := range loadModels {
+	for _, m := range throughputModels {
 		for _, mode := range []string{KeepAlive, Close} {
 			name := m.name + "/" + mode
 			var steps []Step
@@ -90,7 +98,7 @@ func throughput() Experiment {
 				Args: override(m.preset, loadFlags...), Steps: steps})
 		}
 	}
-	for _, m := range []string{"forking", "threads", "select", "epoll", "goroutines"} {
+	for _, m := range []string{"forking", "threads", "select", "epoll", "uring", "goroutines"} {
 		for _, c := range Concurrency {
 			if (m == "forking" || m == "threads") && c > guaranteedConns {
 				continue // the scheduler's: see guaranteedConns

@@ -81,6 +81,10 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 	if err != nil {
 		return l, fmt.Errorf("start agent for %s: %w", p.Name, explain(err))
 	}
+	profile, err := spec.SeccompProfile()
+	if err != nil {
+		return l, err
+	}
 	ns := "container:" + l.Agent.GetContainerID()
 	l.Container, err = start(ctx, spec.Image(), quiet,
 		testcontainers.WithCmd(l.Args...),
@@ -91,6 +95,9 @@ func Run(ctx context.Context, p catalogue.Preset, opts ...Option) (*Lab, error) 
 		}),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			specimenHost(hc, l.Limits)
+			if profile != "" {
+				hc.SecurityOpt = append(hc.SecurityOpt, "seccomp="+profile)
+			}
 			hc.Resources.CpusetCpus = o.SpecimenCPUs
 			hc.NetworkMode = container.NetworkMode(ns)
 			hc.PidMode = container.PidMode(ns)

@@ -30,6 +30,9 @@ type Counts struct {
 	// Tasks is how many threads the trace followed in all: those there
 	// when it began and every one forked or cloned since.
 	Tasks int `json:"tasks"`
+	// Untraced counts the threads ptrace may not follow: io_uring's
+	// workers, the kernel's own, whose work is no call of the specimen's.
+	Untraced int `json:"untraced,omitempty"`
 	// Stops is how many times the tracer stopped the tracees: twice per
 	// call (entry and exit), and once per signal and fork event.
 	Stops int64 `json:"stops"`

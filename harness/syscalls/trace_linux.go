@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,12 +51,16 @@ type Tracer struct {
 	failed  map[failure]int64 // calls that returned an error
 	entered map[int]uint64    // each tracee's call in progress, by TID (the tracer's thread alone)
 	stops   atomic.Int64
-	tasks   atomic.Int64
-	stopped atomic.Bool
-	started time.Time
-	window  time.Duration
-	final   *Counts
-	ended   chan error // the tracing loop's end, if it ends early
+	// untraced counts the threads the kernel refused to let the tracer
+	// seize: io_uring's workers (iou-wrk-, iou-sqp-), kernel threads in
+	// the process, whose work is no system call of the specimen's.
+	untraced int
+	tasks    atomic.Int64
+	stopped  atomic.Bool
+	started  time.Time
+	window   time.Duration
+	final    *Counts
+	ended    chan error // the tracing loop's end, if it ends early
 }
 
 // failure is a call that returned an error, and which.
@@ -107,6 +112,11 @@ func (t *Tracer) run(procRoot string, pids []int, ready chan<- error) {
 					if errors.Is(err, unix.ESRCH) {
 						continue // gone meanwhile
 					}
+					if errors.Is(err, unix.EPERM) && kernelThread(procRoot, pid, tid) {
+						seized[tid] = true // io_uring's workers: the kernel's, which ptrace cannot follow
+						t.untraced++
+						continue
+					}
 					ready <- fmt.Errorf("trace: seize %d: %w", tid, err)
 					return
 				}
@@ -118,7 +128,7 @@ func (t *Tracer) run(procRoot string, pids []int, ready chan<- error) {
 			break
 		}
 	}
-	t.tasks.Store(int64(len(seized)))
+	t.tasks.Store(int64(len(seized) - t.untraced))
 	t.started = time.Now()
 	ready <- nil
 	t.ended <- t.loop()
@@ -218,7 +228,7 @@ func (t *Tracer) Stop() (Counts, error) {
 	}
 	t.stopped.Store(true)
 	c := Counts{Arch: runtime.GOARCH, Calls: map[string]int64{}, Failed: map[string]int64{}, Window: time.Since(t.started),
-		Tasks: int(t.tasks.Load()), Stops: t.stops.Load()}
+		Tasks: int(t.tasks.Load()), Untraced: t.untraced, Stops: t.stops.Load()}
 	for nr := range t.counts {
 		if n := t.counts[nr].Load(); n > 0 {
 			c.Calls[name(uint64(nr))] += n
@@ -255,6 +265,13 @@ func errnoName(e unix.Errno) string {
 		return n
 	}
 	return "errno " + strconv.Itoa(int(e))
+}
+
+// kernelThread says whether thread tid of pid is one of io_uring's
+// workers, by its name.
+func kernelThread(procRoot string, pid, tid int) bool {
+	b, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "task", strconv.Itoa(tid), "comm"))
+	return err == nil && strings.HasPrefix(string(b), "iou-")
 }
 
 // tasks lists the threads of pid.

@@ -154,6 +154,7 @@ func (tr *trial) begin(ctx context.Context) error {
 	tr.lab = lab
 	if lab != nil {
 		tr.rec.Args, tr.rec.Wire, tr.rec.Limits, tr.rec.Comm = lab.Args, lab.Wire, lab.Limits, lab.Specimen.Comm
+		tr.rec.Seccomp = lab.Specimen.Seccomp
 		if len(tr.rec.Previous) == 0 {
 			tr.rec.AgentServed = lab.AgentServed
 		}

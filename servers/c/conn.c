@@ -4,6 +4,7 @@
  * ready is the specimen's: select.c or epoll.c; main, below, is both loops'. */
 #include "conn.h"
 #include "http.h"
+#include "timer.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,14 +34,6 @@ enum state {
 /* after says where a reply leaves the connection. */
 enum after { KEEP, CLOSE, LINGER };
 
-/* A timer list holds connections whose deadlines are all now+ms when armed:
- * one duration per list, so that appending keeps it sorted, and arming,
- * stopping and finding the next deadline are O(1). */
-struct timer_list {
-    struct conn *head, *tail;
-    long ms;
-};
-
 struct conn {
     int fd;
     int mask;         /* what the poller watches fd for */
@@ -48,32 +41,12 @@ struct conn {
     enum after after; /* what the last reply queued asked for */
     int eof;          /* the client has shut down its side */
     struct http_parser parser;
-    long deadline;
-    struct timer_list *timers; /* the list it is on, or NULL */
-    struct conn *prev, *next;  /* on that list */
+    struct timer timer; /* idle, delay or drain: one at a time */
     size_t drained;
     size_t in_off, in_len, out_off, out_len;
     char in[IN_SIZE];
     char out[OUT_SIZE];
 };
-
-int loop_block;
-
-enum { FLAG_BLOCK = 256 };
-const struct option loop_flags[] = {
-    {"block", no_argument, NULL, FLAG_BLOCK},
-    {0},
-};
-const char loop_usage[] =
-    "  --block           the delay blocks the whole loop (nanosleep), not only\n"
-    "                    its connection (a timer)\n";
-
-int on_loop_flag(int id, const char *arg) {
-    (void)arg;
-    if (id != FLAG_BLOCK) return 0;
-    loop_block = 1;
-    return 1;
-}
 
 /* The loop's state: one loop per process, so plain statics. */
 static const struct options *opts;
@@ -88,32 +61,12 @@ static struct timer_list drain_timers = {.ms = LINGER_MS};
 static long accept_resume;       /* when to accept again after EMFILE; 0: accepting */
 static unsigned long accept_failures;
 
-static void timer_stop(struct conn *c) {
-    struct timer_list *l = c->timers;
-    if (!l) return;
-    if (c->prev) c->prev->next = c->next;
-    else l->head = c->next;
-    if (c->next) c->next->prev = c->prev;
-    else l->tail = c->prev;
-    c->prev = c->next = NULL;
-    c->timers = NULL;
-}
-
-/* timer_start (re)arms c's one timer at now + l->ms; a list of 0 ms is
- * "no timeout" (--idle-timeout 0, and the seed wire). */
-static void timer_start(struct conn *c, struct timer_list *l) {
-    timer_stop(c);
-    if (l->ms <= 0) return;
-    c->deadline = now + l->ms;
-    c->timers = l;
-    c->prev = l->tail;
-    if (l->tail) l->tail->next = c;
-    else l->head = c;
-    l->tail = c;
-}
+/* stop and start c's one timer. */
+static void stop(struct conn *c) { timer_stop(&c->timer); }
+static void start(struct conn *c, struct timer_list *l) { timer_start(&c->timer, l, now); }
 
 static void conn_close(struct conn *c) {
-    timer_stop(c);
+    stop(c);
     if (c->mask) poller_watch(c->fd, c->mask, 0);
     close(c->fd);
     c->mask = 0;
@@ -147,7 +100,7 @@ static int flush(struct conn *c) {
  * or towards the close. The idle timer then bounds both. */
 static void delay_over(struct conn *c) {
     c->state = c->after == KEEP ? C_READ : C_FLUSH;
-    timer_start(c, &idle_timers);
+    start(c, &idle_timers);
 }
 
 /* replied starts what follows a queued reply: reply, delay, then next or close. */
@@ -155,7 +108,7 @@ static void replied(struct conn *c, enum after after) {
     c->after = after;
     if (opts->delay_ms > 0 && !loop_block) {
         c->state = C_DELAY; /* reads stop: the next request waits out the delay */
-        timer_start(c, &delay_timers);
+        start(c, &delay_timers);
         return;
     }
     if (opts->delay_ms > 0) {
@@ -189,7 +142,7 @@ static int process(struct conn *c) {
         enum http_result r = http_parse(&c->parser, c->in + c->in_off, c->in_len - c->in_off, &used, &req);
         c->in_off += used;
         /* A request's deadline is set when it begins and not moved after. */
-        if (!was_started && http_parser_started(&c->parser)) timer_start(c, &idle_timers);
+        if (!was_started && http_parser_started(&c->parser)) start(c, &idle_timers);
         if (r == HTTP_NEED_MORE) break;
         if (r == HTTP_REQUEST) {
             respond(c, http_route(&req), req.method == HTTP_HEAD, req.keep_alive);
@@ -253,7 +206,7 @@ static void settle(struct conn *c) {
          * is read and dropped, so that close() does not answer it with RST. */
         c->state = C_DRAIN;
         c->drained = 0;
-        timer_start(c, &drain_timers);
+        start(c, &drain_timers);
     }
     int mask = want(c);
     if (mask != c->mask) {
@@ -356,11 +309,10 @@ static void conn_open(int fd) {
     c->state = opts->wire == WIRE_SEED ? C_SEED : C_READ;
     c->after = KEEP;
     c->eof = 0;
-    c->timers = NULL;
-    c->prev = c->next = NULL;
+    c->timer = (struct timer){0};
     c->in_off = c->in_len = c->out_off = c->out_len = 0;
     http_parser_init(&c->parser);
-    timer_start(c, &idle_timers);
+    start(c, &idle_timers);
 }
 
 static void accept_clients(void) {
@@ -394,11 +346,7 @@ static void accept_clients(void) {
  * or for ever (-1) if there is none. */
 static long next_timeout(void) {
     struct timer_list *lists[] = {&idle_timers, &delay_timers, &drain_timers};
-    long first = accept_resume;
-    for (int i = 0; i < 3; i++) {
-        long d = lists[i]->head ? lists[i]->head->deadline : 0;
-        if (d && (!first || d < first)) first = d;
-    }
+    long first = timer_first(lists, 3, accept_resume);
     if (!first) return -1;
     return first > now ? first - now : 0;
 }
@@ -406,11 +354,11 @@ static long next_timeout(void) {
 static void expire(void) {
     struct timer_list *lists[] = {&idle_timers, &delay_timers, &drain_timers};
     for (int i = 0; i < 3; i++) {
-        struct conn *c;
+        struct timer *t;
         /* on_timer may re-arm c, but at now + ms, behind this loop's end. */
-        while ((c = lists[i]->head) && c->deadline <= now) {
-            timer_stop(c);
-            on_timer(c);
+        while ((t = timer_due(lists[i], now))) {
+            timer_stop(t);
+            on_timer(timer_owner(t, struct conn, timer));
         }
     }
     if (accept_resume && accept_resume <= now) {

@@ -7,6 +7,7 @@
 #ifndef SERVERLAB_CONN_H
 #define SERVERLAB_CONN_H
 
+#include "block.h"
 #include "common.h"
 
 /* What a connection waits for, and what the poller says is ready. */
@@ -41,14 +42,6 @@ int poller_watch(int fd, int old_mask, int mask);
  * Failure: die() with the failing call. */
 int poller_wait(struct fired *fired, int max, long timeout_ms);
 
-/* The loops' own flag, --block, parsed by on_loop_flag into loop_block:
- * the delay after each reply is then a nanosleep() in the loop itself, so
- * that every other connection waits too (the event loop's head-of-line
- * lesson); without it, the delay is a timer and only its connection waits. */
-extern const struct option loop_flags[];
-extern const char loop_usage[];
-extern int loop_block;
-int on_loop_flag(int id, const char *arg);
 
 /* event_loop serves every connection of the non-blocking listener, for
  * ever: accept, read, parse, reply, time out, close. It logs "accept fd=N"

@@ -23,7 +23,7 @@ import (
 )
 
 // specimens are the models this folder builds, as the Makefile names them.
-var specimens = []string{"iterative", "forking", "select", "epoll", "prefork", "threads"}
+var specimens = []string{"iterative", "forking", "select", "epoll", "uring", "prefork", "threads"}
 
 const (
 	seedReply = catalogue.SeedReply // the article's bytes, bare LF
@@ -59,8 +59,10 @@ func TestSpecimens(t *testing.T) {
 		t.Run("delay/"+name, func(t *testing.T) { t.Parallel(); l.testDelay(t, name) })
 	}
 	t.Run("forking/reap", func(t *testing.T) { t.Parallel(); l.testReap(t) })
-	t.Run("epoll/block", func(t *testing.T) { t.Parallel(); l.testBlock(t) })
-	for _, name := range []string{"select", "epoll"} {
+	for _, name := range []string{"epoll", "uring"} {
+		t.Run(name+"/block", func(t *testing.T) { t.Parallel(); l.testBlock(t, name) })
+	}
+	for _, name := range []string{"select", "epoll", "uring"} {
 		t.Run("emfile/"+name, func(t *testing.T) { t.Parallel(); l.testEMFILE(t, name) })
 	}
 	t.Run("prefork/workers", func(t *testing.T) { t.Parallel(); l.testWorkers(t) })

@@ -70,21 +70,21 @@ func (l *lab) testReap(t *testing.T) {
 	}
 }
 
-// testBlock sends 5 clients at once to epoll with a 300ms delay: as a timer
+// testBlock sends 5 clients at once to an event loop (epoll, uring) with a 300ms delay: as a timer
 // only each connection waits, so all finish near 300ms; with --block the
 // loop itself sleeps, so they finish one after another (a staircase).
-func (l *lab) testBlock(t *testing.T) {
+func (l *lab) testBlock(t *testing.T, name string) {
 	const delay, clients = 300 * time.Millisecond, 5
 	req := "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 	t.Run("timer", func(t *testing.T) {
-		s := l.start(t, "epoll", "--delay", "300ms")
+		s := l.start(t, name, "--delay", "300ms")
 		done := fetchAll(t, s, clients, req)
 		if last := done[clients-1]; last > 2*delay {
 			t.Errorf("done at %v, want all near %v", done, delay)
 		}
 	})
 	t.Run("block", func(t *testing.T) {
-		s := l.start(t, "epoll", "--delay", "300ms", "--block")
+		s := l.start(t, name, "--delay", "300ms", "--block")
 		done := fetchAll(t, s, clients, req)
 		for i, d := range done {
 			if want := time.Duration(i+1) * delay; d < want-100*time.Millisecond {
