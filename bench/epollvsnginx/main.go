@@ -1,21 +1,25 @@
 // Command epollvsnginx is benchmark 2: the lab's C epoll specimen against
-// nginx with one worker, both answering GET /hello with the same 14 bytes
-// on loopback, under keep-alive and under Connection: close.
+// nginx with one worker, and its io_uring specimen against both, all
+// answering GET /hello with the same 14 bytes on loopback, under keep-alive
+// and under Connection: close.
 //
-//	go run ./bench/epollvsnginx [-c 64] [-d 10s] [-rounds 3] [-modes keep-alive,close]
+//	go run ./bench/epollvsnginx [-c 64] [-d 10s] [-rounds 3] [-modes keep-alive,close] [-uring=false]
 //
-// Both servers run all along, pinned to CPU 0, and are measured one at a
-// time: wrk, pinned to CPU 1 with one thread, drives one while the other
-// sleeps in epoll_wait (its CPU time over the run is printed, to show it).
-// Starting them once keeps each warm from round to round and lets rounds
-// alternate which goes first without a restart, so that a machine getting
-// slower or faster does not favour one.
+// The servers run all along, pinned to CPU 0, and are measured one at a
+// time: wrk, pinned to CPU 1 with one thread, drives one while the others
+// sleep in epoll_wait or io_uring_enter (their CPU time over the run is
+// printed, to show it). Starting them once keeps each warm from round to
+// round and lets rounds take turns at going first without a restart, so
+// that a machine getting slower or faster does not favour one. Where the
+// kernel refuses io_uring (kernel.io_uring_disabled, a seccomp filter), the
+// specimen's one line says why and the benchmark goes on without it.
 //
 // With one core for wrk, req/s is mostly wrk's limit; the server's CPU time
 // per request (utime + stime from /proc/<pid>/stat over exactly wrk's run,
 // over the requests wrk completed) is the cost figure. It prints both and
-// the ratios epoll/nginx; the goal is a req/s ratio of 1.0 or more, which
-// it measures and never asserts. It dials 127.0.0.1 only and stops both
+// the ratios epoll/nginx, uring/epoll and uring/nginx; the goal for
+// epoll/nginx is a req/s ratio of 1.0 or more, which it measures and never
+// asserts. It dials 127.0.0.1 only and stops both
 // servers on every way out, Ctrl-C included.
 package main
 
@@ -79,6 +83,8 @@ type options struct {
 	rounds   int
 	modes    []string
 	epoll    string   // a built specimen; "" builds one
+	uring    string   // a built io_uring specimen; "" builds one
+	noUring  bool     // leave the io_uring specimen out
 	json     string   // where to write the records; "" nowhere
 	report   []string // record files to summarize instead of measuring
 	started  string   // when the run began, RFC 3339: each record's Run
@@ -92,11 +98,14 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.rounds, "rounds", benchmark.DefaultRounds, "rounds per mode; each runs both servers, in alternating order")
 	modes := fs.String("modes", DefaultModes, "modes, in order: keep-alive, close (wrk -H 'Connection: close')")
 	fs.StringVar(&o.epoll, "epoll", "", "the epoll specimen to measure (default: build servers/c with make)")
+	fs.StringVar(&o.uring, "uring-bin", "", "the io_uring specimen to measure (default: build servers/c with make)")
+	withUring := fs.Bool("uring", true, "measure the io_uring specimen too")
 	fs.StringVar(&o.json, "json", "", "write the records, one JSON object a line, to this file")
 	report := fs.Bool("report", false, "measure nothing: pool the records of the -json files named as arguments and print their summary")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.noUring = !*withUring
 	switch {
 	case *report && fs.NArg() == 0:
 		return o, errors.New("-report: name the record files to summarize")
@@ -128,25 +137,41 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if o.epoll == "" {
-		if o.epoll, err = buildEpoll(ctx, dir); err != nil {
+	var specimens []*server
+	for _, sp := range []struct {
+		name string
+		bin  *string
+		skip bool
+	}{{epollName, &o.epoll, false}, {uringName, &o.uring, o.noUring}} {
+		if sp.skip {
+			continue
+		}
+		if *sp.bin == "" {
+			if *sp.bin, err = buildSpecimen(ctx, dir, sp.name); err != nil {
+				return err
+			}
+		}
+		s, err := startSpecimen(ctx, sp.name, *sp.bin, dir, DefaultBacklog, DefaultIdleTimeout)
+		if err != nil && sp.name == uringName {
+			fmt.Fprintf(stdout, "without the io_uring specimen: %v\n", err)
+			continue
+		}
+		if err != nil {
 			return err
 		}
+		defer s.Stop()
+		specimens = append(specimens, s)
 	}
-	epoll, err := startEpoll(ctx, o.epoll, dir, DefaultBacklog, DefaultIdleTimeout)
-	if err != nil {
-		return err
-	}
-	defer epoll.Stop()
 	n, err := target.Nginx(ctx, dir, serverCPU, DefaultBacklog)
 	if err != nil {
 		return err
 	}
 	nginx := &server{Server: n}
 	defer nginx.Stop()
+	servers := append(specimens, nginx)
 
 	printMachine(ctx, stdout)
-	for _, s := range []*server{epoll, nginx} {
+	for _, s := range servers {
 		raw, err := response(ctx, s.Addr)
 		if err == nil {
 			err = checkBody(raw, catalogue.HelloBody)
@@ -157,10 +182,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s: http://%s/hello, pid %d on CPU %s: %d-byte response, %d of them the body\n",
 			s.Name, s.Addr, s.Pid(), serverCPU, len(raw), len(catalogue.HelloBody))
 	}
-	fmt.Fprintf(stdout, "wrk -t1 on CPU %s: %d connections, %v a run, %d rounds a mode, the idle server left running\n",
+	fmt.Fprintf(stdout, "wrk -t1 on CPU %s: %d connections, %v a run, %d rounds a mode, the idle servers left running\n",
 		clientCPU, o.conns, o.duration, o.rounds)
 
-	records, err := measure(ctx, o, epoll, nginx, stdout)
+	records, err := measure(ctx, o, servers, stdout)
 	if o.json != "" {
 		if jerr := writeRecords(o.json, records); jerr != nil && err == nil {
 			err = jerr
@@ -173,37 +198,35 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 // measure runs every mode's rounds and returns the records, those of an
 // interrupted run too.
-func measure(ctx context.Context, o options, epoll, nginx *server, stdout io.Writer) ([]record, error) {
+func measure(ctx context.Context, o options, servers []*server, stdout io.Writer) ([]record, error) {
 	var records []record
+	var names []string
+	for _, s := range servers {
+		names = append(names, s.Name)
+	}
 	for _, mode := range o.modes {
-		// A short run on each first, not recorded: neither meets a cold
-		// server, and under close both start with TIME_WAIT already piling.
-		for _, s := range []*server{epoll, nginx} {
-			if _, err := drive(ctx, o, warmUp, mode, s, epoll, nginx); err != nil {
+		// A short run on each first, not recorded: none meets a cold
+		// server, and under close all start with TIME_WAIT already piling.
+		for _, s := range servers {
+			if _, err := drive(ctx, o, warmUp, mode, s, servers); err != nil {
 				return records, err
 			}
 		}
-		printRoundHeader(stdout, fmt.Sprintf("%s (wrk%s)", mode, wrkHeader(mode)))
+		printRoundHeader(stdout, fmt.Sprintf("%s (wrk%s)", mode, wrkHeader(mode)), names)
 		for i := range o.rounds {
-			order := []*server{epoll, nginx}
-			if i%2 == 1 {
-				slices.Reverse(order)
-			}
-			var p pair
+			// Each round starts with the next server: the first place goes
+			// round them all in turn.
+			order := append(slices.Clone(servers[i%len(servers):]), servers[:i%len(servers)]...)
+			p := round{Run: o.started, Round: i + 1, Runs: map[string]record{}}
 			for j, s := range order {
-				r, err := drive(ctx, o, o.duration, mode, s, epoll, nginx)
+				r, err := drive(ctx, o, o.duration, mode, s, servers)
 				if err != nil {
 					return records, err
 				}
 				r.Run, r.Round, r.First = o.started, i+1, j == 0
 				records = append(records, r)
-				if s == epoll {
-					p.Epoll = r
-				} else {
-					p.Nginx = r
-				}
+				p.Runs[s.Name] = r
 			}
-			p.Run, p.Round = o.started, i+1
 			printRound(stdout, p)
 		}
 	}
@@ -211,12 +234,9 @@ func measure(ctx context.Context, o options, epoll, nginx *server, stdout io.Wri
 }
 
 // drive runs wrk against s for d and reads around it what the record
-// needs; the caller throws the warm-up's record away.
-func drive(ctx context.Context, o options, d time.Duration, mode string, s, epoll, nginx *server) (record, error) {
-	other := nginx
-	if s == nginx {
-		other = epoll
-	}
+// needs, the other servers' CPU with it; the caller throws the warm-up's
+// record away.
+func drive(ctx context.Context, o options, d time.Duration, mode string, s *server, servers []*server) (record, error) {
 	select {
 	case <-ctx.Done():
 		return record{}, errors.New("interrupted")
@@ -233,7 +253,7 @@ func drive(ctx context.Context, o options, d time.Duration, mode string, s, epol
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
 
-	before, otherBefore, err := cpuTimes(s, other)
+	before, otherBefore, err := cpuTimes(s, servers)
 	if err != nil {
 		return record{}, err
 	}
@@ -245,7 +265,7 @@ func drive(ctx context.Context, o options, d time.Duration, mode string, s, epol
 	out, err := cmd.Output()
 	wall := time.Since(start)
 	busyAfter, berr := cpuBusy(serverCPU)
-	after, otherAfter, cerr := cpuTimes(s, other)
+	after, otherAfter, cerr := cpuTimes(s, servers)
 	switch {
 	case ctx.Err() != nil:
 		return record{}, errors.New("interrupted")
@@ -272,20 +292,25 @@ func drive(ctx context.Context, o options, d time.Duration, mode string, s, epol
 	}, nil
 }
 
-// cpuTimes reads both servers' CPU time, failing if either has exited.
-func cpuTimes(s, other *server) (time.Duration, time.Duration, error) {
-	var t [2]time.Duration
-	for i, srv := range []*server{s, other} {
+// cpuTimes reads s's CPU time and the sum of the other servers', failing
+// if any has exited.
+func cpuTimes(s *server, servers []*server) (own, others time.Duration, err error) {
+	for _, srv := range servers {
 		if srv.Exited() {
 			text, _ := os.ReadFile(srv.Log)
 			return 0, 0, fmt.Errorf("%s exited: %s", srv.Name, strings.TrimSpace(string(text)))
 		}
-		var err error
-		if t[i], err = cpuTime(srv.Pid()); err != nil {
+		t, err := cpuTime(srv.Pid())
+		if err != nil {
 			return 0, 0, err
 		}
+		if srv == s {
+			own = t
+		} else {
+			others += t
+		}
 	}
-	return t[0], t[1], nil
+	return own, others, nil
 }
 
 func wrkHeader(mode string) string {

@@ -17,6 +17,9 @@ func TestParseFlags(t *testing.T) {
 		// one mode, a built specimen, records kept
 		{[]string{"-modes", "close", "-epoll", "/tmp/epoll", "-json", "r.json", "-rounds", "5"},
 			options{conns: 64, duration: 10 * time.Second, rounds: 5, modes: []string{closeMode}, epoll: "/tmp/epoll", json: "r.json"}},
+		// io_uring left out, or a built one
+		{[]string{"-uring=false"}, options{conns: 64, duration: 10 * time.Second, rounds: 3, modes: []string{keepAlive, closeMode}, noUring: true}},
+		{[]string{"-uring-bin", "/tmp/uring"}, options{conns: 64, duration: 10 * time.Second, rounds: 3, modes: []string{keepAlive, closeMode}, uring: "/tmp/uring"}},
 		// records to summarize: no other flag needed
 		{[]string{"-report", "a.json", "b.json"},
 			options{conns: 64, duration: 10 * time.Second, rounds: 3, modes: []string{keepAlive, closeMode}, report: []string{"a.json", "b.json"}}},

@@ -26,7 +26,7 @@ type record struct {
 	Run    string `json:"run"`
 	Mode   string `json:"mode"` // keepAlive or closeMode
 	Round  int    `json:"round"`
-	Server string `json:"server"` // epollName or nginxName
+	Server string `json:"server"` // epollName, uringName or nginxName
 	First  bool   `json:"first"`  // ran first in its round
 
 	Requests int64         `json:"requests"`
@@ -39,8 +39,8 @@ type record struct {
 	// CPU is the server's user + system time (all its processes) from just
 	// before wrk started to just after it exited.
 	CPU time.Duration `json:"cpu_ns"`
-	// OtherCPU is the other server's over the same interval: both run all
-	// along, and this shows the idle one stayed idle.
+	// OtherCPU is the other servers' over the same interval: all run all
+	// along, and this shows the idle ones stayed idle.
 	OtherCPU time.Duration `json:"other_cpu_ns"`
 	// Wall is the benchmark's own clock over that interval, and CoreBusy
 	// how long serverCPU was busy in it, by anything: the two servers, and
@@ -67,7 +67,7 @@ func (r record) CPUPerRequest() time.Duration {
 }
 
 // Others is the share of the run for which the servers' core did other
-// work than the two servers: another program, interrupts, a hypervisor's
+// work than the servers: another program, interrupts, a hypervisor's
 // steal. Above a few percent, req/s and latency were disturbed.
 func (r record) Others() float64 { return others(r.CoreBusy, r.CPU+r.OtherCPU, r.Wall) }
 

@@ -1,8 +1,8 @@
 package main
 
-// The two servers under test: the specimen, built here and started by
-// target.Start, and nginx, started by target.Nginx; what each logs, and
-// the check that both send the same response.
+// The servers under test: the specimens (epoll, io_uring), built here and
+// started by target.Start, and nginx, started by target.Nginx; what each
+// logs, and the check that all send the same response.
 
 import (
 	"bytes"
@@ -27,6 +27,7 @@ import (
 // one target.Nginx gives.
 const (
 	epollName = "epoll"
+	uringName = "uring"
 	nginxName = "nginx"
 )
 
@@ -37,39 +38,42 @@ type server struct {
 	seen int64
 }
 
-// buildEpoll builds the epoll specimen into dir with the host's cc, the
-// way its Makefile says (-O2, static), and returns the binary's path.
-func buildEpoll(ctx context.Context, dir string) (string, error) {
+// buildSpecimen builds the specimen called name (epoll, uring) into dir
+// with the host's cc, the way its Makefile says (-O2, static), and returns
+// the binary's path.
+func buildSpecimen(ctx context.Context, dir, name string) (string, error) {
 	root, err := benchmark.Root(ctx)
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "make", "-s", "-C", filepath.Join(root, "servers", "c"), "OUT="+dir, "epoll")
+	cmd := exec.CommandContext(ctx, "make", "-s", "-C", filepath.Join(root, "servers", "c"), "OUT="+dir, name)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build the epoll specimen: %w", err)
+		return "", fmt.Errorf("build the %s specimen: %w", name, err)
 	}
-	return filepath.Join(dir, "epoll"), nil
+	return filepath.Join(dir, name), nil
 }
 
-// startEpoll starts the C epoll specimen on a free port. It binds 0.0.0.0
-// (open_listener in servers/c/common.c has no address flag); the benchmark
-// dials 127.0.0.1 only. Its log, one "accept fd=N" line per connection,
-// goes to a file: a pipe would need a reader, and that reader would share
-// the machine with the measured server.
-func startEpoll(ctx context.Context, bin, dir string, backlog int, idle time.Duration) (*server, error) {
+// startSpecimen starts the C specimen called name on a free port. It binds
+// 0.0.0.0 (open_listener in servers/c/common.c has no address flag); the
+// benchmark dials 127.0.0.1 only. Its log, one "accept fd=N" line per
+// connection, goes to a file: a pipe would need a reader, and that reader
+// would share the machine with the measured server. A specimen that exits
+// at once (io_uring refused: its one line says by what) is an error that
+// quotes its log (target.Start).
+func startSpecimen(ctx context.Context, name, bin, dir string, backlog int, idle time.Duration) (*server, error) {
 	addr, err := target.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	_, port, _ := net.SplitHostPort(addr)
-	log := filepath.Join(dir, "epoll.log")
+	log := filepath.Join(dir, name+".log")
 	f, err := os.Create(log)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close() // the child has its own copy
-	s, err := target.Start(ctx, epollName, serverCPU, addr, log, f, bin, "--port", port, "--wire", catalogue.WireHTTP,
+	s, err := target.Start(ctx, name, serverCPU, addr, log, f, bin, "--port", port, "--wire", catalogue.WireHTTP,
 		"--backlog", strconv.Itoa(backlog), "--idle-timeout", strconv.FormatInt(idle.Milliseconds(), 10)+"ms") // it reads "250ms", "2s", not "1m0s"
 	if err != nil {
 		return nil, err

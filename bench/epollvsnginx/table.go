@@ -12,19 +12,48 @@ import (
 	"github.com/serverlab/serverlab/bench/internal/wrk"
 )
 
-// pair is one round of one mode: each server's run.
-type pair struct {
-	Run          string
-	Round        int
-	Epoll, Nginx record
+// serverOrder is the order the tables show the servers in: the specimens,
+// then nginx, the peer.
+var serverOrder = []string{epollName, uringName, nginxName}
+
+// comparisons are the ratios the tables print, each A over B: the epoll
+// specimen against nginx, and the io_uring specimen against both.
+var comparisons = [][2]string{{epollName, nginxName}, {uringName, epollName}, {uringName, nginxName}}
+
+// round is one round of one mode: each server's run, by name.
+type round struct {
+	Run   string
+	Round int
+	Runs  map[string]record
 }
 
-// RPSRatio is epoll's req/s over nginx's; 0 when nginx served nothing.
-func (p pair) RPSRatio() float64 { return ratio(p.Epoll.RPS, p.Nginx.RPS) }
+// servers are the round's servers, in serverOrder.
+func (r round) servers() []string {
+	var out []string
+	for _, name := range serverOrder {
+		if _, ok := r.Runs[name]; ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
 
-// CPURatio is epoll's CPU per request over nginx's: below 1, epoll is cheaper.
-func (p pair) CPURatio() float64 {
-	return ratio(float64(p.Epoll.CPUPerRequest()), float64(p.Nginx.CPUPerRequest()))
+// first is the server that ran first in the round.
+func (r round) first() string {
+	for name, run := range r.Runs {
+		if run.First {
+			return name
+		}
+	}
+	return "?"
+}
+
+// RPSRatio is a's req/s over b's; 0 when b served nothing.
+func (r round) RPSRatio(a, b string) float64 { return ratio(r.Runs[a].RPS, r.Runs[b].RPS) }
+
+// CPURatio is a's CPU per request over b's: below 1, a is cheaper.
+func (r round) CPURatio(a, b string) float64 {
+	return ratio(float64(r.Runs[a].CPUPerRequest()), float64(r.Runs[b].CPUPerRequest()))
 }
 
 func ratio(a, b float64) float64 {
@@ -34,27 +63,27 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-// pairs are the mode's complete rounds, in order; a round cut short by
-// Ctrl-C, with one server's run only, is left out.
-func pairs(rs []record, mode string) []pair {
-	var out []pair
+// rounds are the mode's complete rounds, in order: a round cut short by
+// Ctrl-C, without the run of a server that its run's other rounds have, is
+// left out.
+func rounds(rs []record, mode string) []round {
+	var out []round
+	servers := map[string][]string{} // by run: the servers its rounds measured
 	for _, r := range rs {
 		if r.Mode != mode {
 			continue
 		}
-		i := slices.IndexFunc(out, func(p pair) bool { return p.Run == r.Run && p.Round == r.Round })
+		if !slices.Contains(servers[r.Run], r.Server) {
+			servers[r.Run] = append(servers[r.Run], r.Server)
+		}
+		i := slices.IndexFunc(out, func(p round) bool { return p.Run == r.Run && p.Round == r.Round })
 		if i < 0 {
-			out = append(out, pair{Run: r.Run, Round: r.Round})
+			out = append(out, round{Run: r.Run, Round: r.Round, Runs: map[string]record{}})
 			i = len(out) - 1
 		}
-		switch r.Server {
-		case epollName:
-			out[i].Epoll = r
-		case nginxName:
-			out[i].Nginx = r
-		}
+		out[i].Runs[r.Server] = r
 	}
-	return slices.DeleteFunc(out, func(p pair) bool { return p.Epoll.Server == "" || p.Nginx.Server == "" })
+	return slices.DeleteFunc(out, func(p round) bool { return len(p.Runs) < len(servers[p.Run]) })
 }
 
 // side is one server's rounds of one mode, summed or averaged.
@@ -63,7 +92,7 @@ type side struct {
 	P50, P99 time.Duration // means of the rounds
 	Requests int64         // all rounds
 	CPU      time.Duration // all rounds
-	OtherCPU time.Duration // the other server's, while this one ran
+	OtherCPU time.Duration // the other servers', while this one ran
 	Wall     time.Duration // all rounds
 	CoreBusy time.Duration // all rounds
 	Errors   wrk.Errors    // all rounds
@@ -86,13 +115,20 @@ const busyShare = 0.05
 
 // summary is one mode over its rounds.
 type summary struct {
-	Mode         string
-	Rounds       int
-	Epoll, Nginx side
+	Mode    string
+	Rounds  int
+	Servers []string // in serverOrder
+	Sides   map[string]side
+	Ratios  []comparison // those whose two servers ran
+}
+
+// comparison is one server against another over a mode's rounds.
+type comparison struct {
+	A, B string
 	// RPSRatio is the ratio of the mean req/s, MedianRPSRatio the median of
 	// the rounds' ratios: the two disagree when one round was disturbed.
 	RPSRatio, MedianRPSRatio float64
-	// CPURatio is epoll's CPU per request over nginx's, all rounds pooled.
+	// CPURatio is A's CPU per request over B's, all rounds pooled.
 	CPURatio float64
 }
 
@@ -106,26 +142,41 @@ func summarize(rs []record) []summary {
 	}
 	var out []summary
 	for _, mode := range modes {
-		ps := pairs(rs, mode)
+		ps := rounds(rs, mode)
 		if len(ps) == 0 {
 			continue
 		}
-		s := summary{Mode: mode, Rounds: len(ps)}
-		ratios := make([]float64, 0, len(ps))
+		s := summary{Mode: mode, Rounds: len(ps), Sides: map[string]side{}}
 		for _, p := range ps {
-			s.Epoll = s.Epoll.plus(p.Epoll)
-			s.Nginx = s.Nginx.plus(p.Nginx)
-			ratios = append(ratios, p.RPSRatio())
+			for name, r := range p.Runs {
+				s.Sides[name] = s.Sides[name].plus(r)
+			}
 		}
-		for _, sd := range []*side{&s.Epoll, &s.Nginx} {
+		for _, name := range serverOrder {
+			sd, ok := s.Sides[name]
+			if !ok {
+				continue
+			}
+			s.Servers = append(s.Servers, name)
 			n := float64(len(ps))
 			sd.RPS /= n
 			sd.P50 = time.Duration(float64(sd.P50) / n)
 			sd.P99 = time.Duration(float64(sd.P99) / n)
+			s.Sides[name] = sd
 		}
-		s.RPSRatio = ratio(s.Epoll.RPS, s.Nginx.RPS)
-		s.MedianRPSRatio = median(ratios)
-		s.CPURatio = ratio(float64(s.Epoll.CPUPerRequest()), float64(s.Nginx.CPUPerRequest()))
+		for _, c := range comparisons {
+			a, aok := s.Sides[c[0]]
+			b, bok := s.Sides[c[1]]
+			if !aok || !bok {
+				continue
+			}
+			ratios := make([]float64, 0, len(ps))
+			for _, p := range ps {
+				ratios = append(ratios, p.RPSRatio(c[0], c[1]))
+			}
+			s.Ratios = append(s.Ratios, comparison{A: c[0], B: c[1], RPSRatio: ratio(a.RPS, b.RPS), MedianRPSRatio: median(ratios),
+				CPURatio: ratio(float64(a.CPUPerRequest()), float64(b.CPUPerRequest()))})
+		}
 		out = append(out, s)
 	}
 	return out
@@ -157,26 +208,47 @@ func median(xs []float64) float64 {
 	return m
 }
 
-// printRoundHeader starts a mode's table of rounds.
-func printRoundHeader(w io.Writer, mode string) {
-	fmt.Fprintf(w, "\n%s\n%-5s %-5s | %11s %9s %9s %7s | %11s %9s %9s %7s | %11s %12s\n", mode,
-		"round", "first", "epoll req/s", "p50", "p99", "µs/req", "nginx req/s", "p50", "p99", "µs/req",
-		"req/s e/n", "µs/req e/n")
+// ratioNames are the comparisons among servers, as the headers name them.
+func ratioNames(servers []string) (out [][2]string) {
+	for _, c := range comparisons {
+		if slices.Contains(servers, c[0]) && slices.Contains(servers, c[1]) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// printRoundHeader starts a mode's table of rounds over servers.
+func printRoundHeader(w io.Writer, mode string, servers []string) {
+	fmt.Fprintf(w, "\n%s\n%-5s %-5s", mode, "round", "first")
+	for _, name := range servers {
+		fmt.Fprintf(w, " | %11s %9s %9s %7s", name+" req/s", "p50", "p99", "µs/req")
+	}
+	fmt.Fprint(w, " |")
+	for _, c := range ratioNames(servers) {
+		fmt.Fprintf(w, " %13s", "µs/req "+string(c[0][0])+"/"+string(c[1][0]))
+	}
+	fmt.Fprintln(w)
 }
 
 // printRound prints a round's row, then what went wrong in it, if anything:
 // wrk's errors, the servers' log lines, and under Connection: close whether
 // every request had its own connection.
-func printRound(w io.Writer, p pair) {
-	first := epollName
-	if p.Nginx.First {
-		first = nginxName
+func printRound(w io.Writer, p round) {
+	servers := p.servers()
+	fmt.Fprintf(w, "%-5d %-5s", p.Round, p.first())
+	for _, name := range servers {
+		r := p.Runs[name]
+		fmt.Fprintf(w, " | %11.0f %9s %9s %7s", r.RPS, ms(r.P50), ms(r.P99), us(r.CPUPerRequest()))
 	}
-	e, n := p.Epoll, p.Nginx
-	fmt.Fprintf(w, "%-5d %-5s | %11.0f %9s %9s %7s | %11.0f %9s %9s %7s | %11.3f %12.3f\n", p.Round, first,
-		e.RPS, ms(e.P50), ms(e.P99), us(e.CPUPerRequest()), n.RPS, ms(n.P50), ms(n.P99), us(n.CPUPerRequest()),
-		p.RPSRatio(), p.CPURatio())
-	for _, r := range []record{e, n} {
+	fmt.Fprint(w, " |")
+	for _, c := range ratioNames(servers) {
+		fmt.Fprintf(w, " %13.3f", p.CPURatio(c[0], c[1]))
+	}
+	fmt.Fprintln(w)
+	var busy, conns []string
+	for _, name := range servers {
+		r := p.Runs[name]
 		if r.Errors.Total() > 0 {
 			fmt.Fprintf(w, "      %s: wrk errors: %s, in %d requests\n", r.Server, r.Errors, r.Requests)
 		}
@@ -187,14 +259,22 @@ func printRound(w io.Writer, p pair) {
 			}
 			fmt.Fprintf(w, "      %s logged: %s\n", r.Server, line)
 		}
+		if r.Others() >= busyShare {
+			busy = append(busy, fmt.Sprintf("%.0f%% of %s's run", 100*r.Others(), name))
+		}
+		if r.Mode == closeMode {
+			if name == nginxName {
+				conns = append(conns, fmt.Sprintf("TIME_WAIT after nginx's run %d", r.TimeWait))
+			} else {
+				conns = append(conns, fmt.Sprintf("%s accepted %d for %d requests, TIME_WAIT after its run %d", name, r.Accepts, r.Requests, r.TimeWait))
+			}
+		}
 	}
-	if e.Others() >= busyShare || n.Others() >= busyShare {
-		fmt.Fprintf(w, "      CPU %s also ran other work: %.0f%% of epoll's run, %.0f%% of nginx's\n",
-			serverCPU, 100*e.Others(), 100*n.Others())
+	if len(busy) > 0 {
+		fmt.Fprintf(w, "      CPU %s also ran other work: %s\n", serverCPU, strings.Join(busy, ", "))
 	}
-	if e.Mode == closeMode {
-		fmt.Fprintf(w, "      connections: epoll accepted %d for %d requests; TIME_WAIT after epoll's run %d, after nginx's %d\n",
-			e.Accepts, e.Requests, e.TimeWait, n.TimeWait)
+	if len(conns) > 0 {
+		fmt.Fprintf(w, "      connections: %s\n", strings.Join(conns, "; "))
 	}
 }
 
@@ -205,24 +285,28 @@ func printSummary(w io.Writer, ss []summary) {
 	if len(ss) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%-10s %-6s | %11s %9s %9s %7s | %11s %9s %9s %7s | %-21s | %s\n",
-		"mode", "rounds", "epoll req/s", "p50", "p99", "µs/req", "nginx req/s", "p50", "p99", "µs/req",
-		"req/s epoll/nginx", "µs/req epoll/nginx")
+	fmt.Fprintf(w, "\n%-10s %-6s %-6s | %11s %9s %9s %7s\n", "mode", "rounds", "server", "req/s", "p50", "p99", "µs/req")
 	for _, s := range ss {
-		e, n := s.Epoll, s.Nginx
-		fmt.Fprintf(w, "%-10s %-6d | %11.0f %9s %9s %7s | %11.0f %9s %9s %7s | %5.3f (median %5.3f) | %5.3f\n",
-			s.Mode, s.Rounds, e.RPS, ms(e.P50), ms(e.P99), us(e.CPUPerRequest()),
-			n.RPS, ms(n.P50), ms(n.P99), us(n.CPUPerRequest()), s.RPSRatio, s.MedianRPSRatio, s.CPURatio)
+		for _, name := range s.Servers {
+			sd := s.Sides[name]
+			fmt.Fprintf(w, "%-10s %-6d %-6s | %11.0f %9s %9s %7s\n", s.Mode, s.Rounds, name, sd.RPS, ms(sd.P50), ms(sd.P99), us(sd.CPUPerRequest()))
+		}
 	}
-	var errs []string
+	fmt.Fprintf(w, "\n%-10s %-13s | %-21s | %s\n", "mode", "ratio", "req/s", "µs/req")
 	for _, s := range ss {
-		for _, sd := range []struct {
-			name string
-			side side
-		}{{epollName, s.Epoll}, {nginxName, s.Nginx}} {
-			if sd.side.Errors.Total() > 0 {
-				errs = append(errs, fmt.Sprintf("%s %s: %s in %d requests", s.Mode, sd.name, sd.side.Errors, sd.side.Requests))
+		for _, c := range s.Ratios {
+			fmt.Fprintf(w, "%-10s %-13s | %5.3f (median %5.3f) | %5.3f\n", s.Mode, c.A+"/"+c.B, c.RPSRatio, c.MedianRPSRatio, c.CPURatio)
+		}
+	}
+	var errs, idle, busy []string
+	for _, s := range ss {
+		for _, name := range s.Servers {
+			sd := s.Sides[name]
+			if sd.Errors.Total() > 0 {
+				errs = append(errs, fmt.Sprintf("%s %s: %s in %d requests", s.Mode, name, sd.Errors, sd.Requests))
 			}
+			idle = append(idle, fmt.Sprintf("%s: %v during %s's runs", s.Mode, sd.OtherCPU, name))
+			busy = append(busy, fmt.Sprintf("%s: %.0f%% of %s's runs", s.Mode, 100*sd.Others(), name))
 		}
 	}
 	if len(errs) > 0 {
@@ -230,22 +314,12 @@ func printSummary(w io.Writer, ss []summary) {
 	} else {
 		fmt.Fprintln(w, "wrk errors: none")
 	}
-	var idle []string
-	for _, s := range ss {
-		idle = append(idle, fmt.Sprintf("%s: nginx %v during epoll's runs, epoll %v during nginx's",
-			s.Mode, s.Epoll.OtherCPU, s.Nginx.OtherCPU))
-	}
-	fmt.Fprintf(w, "CPU of the idle server: %s\n", strings.Join(idle, "; "))
-	var busy []string
-	for _, s := range ss {
-		busy = append(busy, fmt.Sprintf("%s: %.0f%% of epoll's runs, %.0f%% of nginx's",
-			s.Mode, 100*s.Epoll.Others(), 100*s.Nginx.Others()))
-	}
+	fmt.Fprintf(w, "CPU of the idle servers: %s\n", strings.Join(idle, "; "))
 	fmt.Fprintf(w, "CPU %s busy with other work than the servers: %s\n", serverCPU, strings.Join(busy, "; "))
-	fmt.Fprintln(w, "req/s epoll/nginx: ratio of the means (the goal is >= 1.0; measured, not asserted); "+
+	fmt.Fprintln(w, "req/s A/B: ratio of the means (the goal for epoll/nginx is >= 1.0; measured, not asserted); "+
 		"it follows wrk's one core on a quiet machine, the share of CPU 0 left to the server on a busy one.")
 	fmt.Fprintln(w, "µs/req: the server's CPU time (user + system, all its processes) per request; "+
-		"epoll/nginx below 1.0: epoll is cheaper.")
+		"A/B below 1.0: A is cheaper.")
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3fms", float64(d)/float64(time.Millisecond)) }
