@@ -4,6 +4,7 @@
  * ready is the specimen's: select.c or epoll.c; main, below, is both loops'. */
 #include "conn.h"
 #include "http.h"
+#include "loop.h"
 #include "timer.h"
 
 #include <errno.h>
@@ -31,14 +32,11 @@ enum state {
     C_DRAIN, /* after an error: writes shut down, reading and discarding until EOF */
 };
 
-/* after says where a reply leaves the connection. */
-enum after { KEEP, CLOSE, LINGER };
-
 struct conn {
     int fd;
     int mask;         /* what the poller watches fd for */
     enum state state;
-    enum after after; /* what the last reply queued asked for */
+    enum http_after after; /* what the last reply queued asked for */
     int eof;          /* the client has shut down its side */
     struct http_parser parser;
     struct timer timer; /* idle, delay or drain: one at a time */
@@ -99,12 +97,12 @@ static int flush(struct conn *c) {
 /* delay_over moves on after a reply (and its delay): to the next request,
  * or towards the close. The idle timer then bounds both. */
 static void delay_over(struct conn *c) {
-    c->state = c->after == KEEP ? C_READ : C_FLUSH;
+    c->state = c->after == HTTP_KEEP ? C_READ : C_FLUSH;
     start(c, &idle_timers);
 }
 
 /* replied starts what follows a queued reply: reply, delay, then next or close. */
-static void replied(struct conn *c, enum after after) {
+static void replied(struct conn *c, enum http_after after) {
     c->after = after;
     if (opts->delay_ms > 0 && !loop_block) {
         c->state = C_DELAY; /* reads stop: the next request waits out the delay */
@@ -136,29 +134,15 @@ static int process(struct conn *c) {
             full = 1;
             break;
         }
-        struct http_request req;
-        size_t used;
-        int was_started = http_parser_started(&c->parser);
-        enum http_result r = http_parse(&c->parser, c->in + c->in_off, c->in_len - c->in_off, &used, &req);
-        c->in_off += used;
+        struct http_answer a = http_answer(&c->parser, c->in + c->in_off, c->in_len - c->in_off, c->out + c->out_len, server, http_date());
+        c->in_off += a.used;
         /* A request's deadline is set when it begins and not moved after. */
-        if (!was_started && http_parser_started(&c->parser)) start(c, &idle_timers);
-        if (r == HTTP_NEED_MORE) break;
-        if (r == HTTP_REQUEST) {
-            respond(c, http_route(&req), req.method == HTTP_HEAD, req.keep_alive);
-            replied(c, req.keep_alive ? KEEP : CLOSE);
-        } else {
-            respond(c, r, http_parser_method(&c->parser) == HTTP_HEAD, 0);
-            replied(c, LINGER);
-        }
+        if (a.began) start(c, &idle_timers);
+        if (!a.reply) break;
+        c->out_len += a.reply;
+        replied(c, a.after);
     }
-    if (c->in_off == c->in_len) {
-        c->in_off = c->in_len = 0;
-    } else if (c->in_off > 0) {
-        memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
-        c->in_len -= c->in_off;
-        c->in_off = 0;
-    }
+    loop_keep(c->in, &c->in_off, &c->in_len);
     return full;
 }
 
@@ -194,11 +178,11 @@ static void settle(struct conn *c) {
     } while (full && c->out_len == 0);
     if (c->state == C_READ && c->eof && c->in_len == 0) {
         /* The client has shut down its side: what it asked is answered. */
-        c->after = CLOSE;
+        c->after = HTTP_CLOSE;
         c->state = C_FLUSH;
     }
     if (c->state == C_FLUSH && c->out_len == 0) {
-        if (c->after != LINGER || shutdown(c->fd, SHUT_WR) < 0) {
+        if (c->after != HTTP_LINGER || shutdown(c->fd, SHUT_WR) < 0) {
             conn_close(c);
             return;
         }
@@ -239,7 +223,7 @@ static void on_event(struct conn *c, int ev) {
             memcpy(c->out, HTTP_SEED_REPLY, sizeof HTTP_SEED_REPLY - 1);
             c->out_len = sizeof HTTP_SEED_REPLY - 1;
             c->in_len = 0;
-            replied(c, CLOSE);
+            replied(c, HTTP_CLOSE);
             break;
         case C_READ:
             n = receive(c, IN_SIZE - c->in_len);
@@ -276,7 +260,7 @@ static void on_timer(struct conn *c) {
             return;
         }
         respond(c, HTTP_TIMEOUT, http_parser_method(&c->parser) == HTTP_HEAD, 0);
-        replied(c, LINGER);
+        replied(c, HTTP_LINGER);
         break;
     default: /* C_FLUSH: the client reads nothing; C_DRAIN: the second is up */
         conn_close(c);
@@ -307,7 +291,7 @@ static void conn_open(int fd) {
     c->fd = fd;
     c->mask = EV_READ;
     c->state = opts->wire == WIRE_SEED ? C_SEED : C_READ;
-    c->after = KEEP;
+    c->after = HTTP_KEEP;
     c->eof = 0;
     c->timer = (struct timer){0};
     c->in_off = c->in_len = c->out_off = c->out_len = 0;
@@ -342,25 +326,12 @@ static void accept_clients(void) {
     }
 }
 
-/* next_timeout is how long the poller may wait: until the first deadline,
- * or for ever (-1) if there is none. */
-static long next_timeout(void) {
-    struct timer_list *lists[] = {&idle_timers, &delay_timers, &drain_timers};
-    long first = timer_first(lists, 3, accept_resume);
-    if (!first) return -1;
-    return first > now ? first - now : 0;
-}
+static struct timer_list *const timer_lists[] = {&idle_timers, &delay_timers, &drain_timers};
+
+static void fire(struct timer *t) { on_timer(timer_owner(t, struct conn, timer)); }
 
 static void expire(void) {
-    struct timer_list *lists[] = {&idle_timers, &delay_timers, &drain_timers};
-    for (int i = 0; i < 3; i++) {
-        struct timer *t;
-        /* on_timer may re-arm c, but at now + ms, behind this loop's end. */
-        while ((t = timer_due(lists[i], now))) {
-            timer_stop(t);
-            on_timer(timer_owner(t, struct conn, timer));
-        }
-    }
+    timer_expire(timer_lists, 3, now, fire);
     if (accept_resume && accept_resume <= now) {
         if (poller_watch(listener_fd, 0, EV_READ) < 0) exit(1); /* the poller said why */
         accept_resume = 0;
@@ -382,7 +353,7 @@ void event_loop(int listener, const struct options *o) {
     now = monotonic_ms();
 
     for (;;) {
-        int n = poller_wait(fired, MAX_FIRED, next_timeout());
+        int n = poller_wait(fired, MAX_FIRED, timer_wait_ms(timer_lists, 3, accept_resume, now));
         now = monotonic_ms();
         for (int i = 0; i < n; i++) {
             int fd = fired[i].fd;

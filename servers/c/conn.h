@@ -7,7 +7,7 @@
 #ifndef SERVERLAB_CONN_H
 #define SERVERLAB_CONN_H
 
-#include "block.h"
+#include "loop.h"
 #include "common.h"
 
 /* What a connection waits for, and what the poller says is ready. */

@@ -522,3 +522,21 @@ size_t http_reply(char *buf, int status, int head, int keep_alive,
     }
     return (size_t)(o - buf);
 }
+
+struct http_answer http_answer(struct http_parser *p, const char *in, size_t len, char *out,
+                               const char *server, const char *date) {
+    struct http_answer a = {0};
+    struct http_request req;
+    int was_started = http_parser_started(p);
+    enum http_result r = http_parse(p, in, len, &a.used, &req);
+    a.began = !was_started && http_parser_started(p);
+    if (r == HTTP_NEED_MORE) return a;
+    if (r == HTTP_REQUEST) {
+        a.reply = http_reply(out, http_route(&req), req.method == HTTP_HEAD, req.keep_alive, server, date);
+        a.after = req.keep_alive ? HTTP_KEEP : HTTP_CLOSE;
+    } else {
+        a.reply = http_reply(out, (int)r, http_parser_method(p) == HTTP_HEAD, 0, server, date);
+        a.after = HTTP_LINGER;
+    }
+    return a;
+}

@@ -126,6 +126,24 @@ int http_route(const struct http_request *r);
 size_t http_reply(char *buf, int status, int head, int keep_alive,
                   const char *server, const char *date);
 
+/* What follows a reply on a connection: the next request (the client keeps
+ * it alive), the close (it asked to close), or, after an error reply, the
+ * shutdown of the sending side and a bounded drain (see LINGER_MS). */
+enum http_after { HTTP_KEEP, HTTP_CLOSE, HTTP_LINGER };
+
+/* http_answer is one step of an event loop's connection (conn.c, uring.c):
+ * it parses in[0..len) with p and, once a request is complete or cannot be
+ * read, writes its reply into out (HTTP_REPLY_MAX bytes of room) with
+ * server and date, as http_route and http_reply say. */
+struct http_answer {
+    size_t used;  /* bytes of in consumed */
+    int began;    /* this call began a request: its deadline starts now */
+    size_t reply; /* the reply's length; 0: the request is not complete yet */
+    enum http_after after;
+};
+struct http_answer http_answer(struct http_parser *p, const char *in, size_t len, char *out,
+                               const char *server, const char *date);
+
 /* HTTP_SEED_REPLY is the article's response, byte for byte: its Python source
  * writes it as a triple-quoted string, so its lines end in a bare LF. */
 #define HTTP_SEED_REPLY "HTTP/1.1 200 OK\n\nHello, World!\n"

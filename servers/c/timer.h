@@ -66,4 +66,24 @@ static inline long timer_first(struct timer_list *const *lists, int n, long resu
     return first;
 }
 
+/* timer_wait_ms is how long a loop may wait at now for the n lists (and
+ * resume, when not 0): until the first deadline, or for ever (-1). */
+static inline long timer_wait_ms(struct timer_list *const *lists, int n, long resume, long now) {
+    long first = timer_first(lists, n, resume);
+    if (!first) return -1;
+    return first > now ? first - now : 0;
+}
+
+/* timer_expire stops and fires, through fire, every timer of the n lists
+ * due at now. fire may arm its timer again: at now + ms, behind the end. */
+static inline void timer_expire(struct timer_list *const *lists, int n, long now, void (*fire)(struct timer *)) {
+    for (int i = 0; i < n; i++) {
+        struct timer *t;
+        while ((t = timer_due(lists[i], now))) {
+            timer_stop(t);
+            fire(t);
+        }
+    }
+}
+
 #endif

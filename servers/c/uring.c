@@ -8,9 +8,9 @@
  * raw system calls and <linux/io_uring.h>, no liburing. A kernel or an
  * engine may refuse io_uring: then the server says which in one line and
  * exits 1 (see refused). */
-#include "block.h"
 #include "common.h"
 #include "http.h"
+#include "loop.h"
 #include "timer.h"
 
 #include <errno.h>
@@ -37,9 +37,6 @@
  * buffers of a connection's recv and send before its close(). */
 enum state { C_FREE, C_SEED, C_READ, C_DELAY, C_FLUSH, C_DRAIN, C_CLOSING };
 
-/* after says where a reply leaves the connection. */
-enum after { KEEP, CLOSE, LINGER };
-
 /* What a completion answers: the low bits of its user_data, the rest being
  * its connection (aligned to 8), or none. */
 enum op { OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_CANCEL = 4 };
@@ -48,7 +45,7 @@ enum op { OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_CANCEL = 4 };
 struct conn {
     int fd;
     enum state state;
-    enum after after;
+    enum http_after after;
     int eof;
     /* A recv or send in flight owns its part of the buffers until it
      * completes: nothing is moved under it. */
@@ -292,12 +289,12 @@ static size_t out_room(struct conn *c) {
 }
 
 static void delay_over(struct conn *c) {
-    c->state = c->after == KEEP ? C_READ : C_FLUSH;
+    c->state = c->after == HTTP_KEEP ? C_READ : C_FLUSH;
     start(c, &idle_timers);
 }
 
 /* replied starts what follows a queued reply: reply, delay, then next or close. */
-static void replied(struct conn *c, enum after after) {
+static void replied(struct conn *c, enum http_after after) {
     c->after = after;
     if (opts->delay_ms > 0 && !loop_block) {
         c->state = C_DELAY;
@@ -325,28 +322,14 @@ static void respond(struct conn *c, int status, int head, int keep_alive) {
  * Called only while no recv is in flight: the input is the loop's. */
 static void process(struct conn *c) {
     while (c->state == C_READ && c->in_off < c->in_len && out_room(c) >= HTTP_REPLY_MAX) {
-        struct http_request req;
-        size_t used;
-        int was_started = http_parser_started(&c->parser);
-        enum http_result r = http_parse(&c->parser, c->in + c->in_off, c->in_len - c->in_off, &used, &req);
-        c->in_off += used;
-        if (!was_started && http_parser_started(&c->parser)) start(c, &idle_timers);
-        if (r == HTTP_NEED_MORE) break;
-        if (r == HTTP_REQUEST) {
-            respond(c, http_route(&req), req.method == HTTP_HEAD, req.keep_alive);
-            replied(c, req.keep_alive ? KEEP : CLOSE);
-        } else {
-            respond(c, r, http_parser_method(&c->parser) == HTTP_HEAD, 0);
-            replied(c, LINGER);
-        }
+        struct http_answer a = http_answer(&c->parser, c->in + c->in_off, c->in_len - c->in_off, c->out + c->out_len, server, http_date());
+        c->in_off += a.used;
+        if (a.began) start(c, &idle_timers);
+        if (!a.reply) break;
+        c->out_len += a.reply;
+        replied(c, a.after);
     }
-    if (c->in_off == c->in_len) {
-        c->in_off = c->in_len = 0;
-    } else if (c->in_off > 0) {
-        memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
-        c->in_len -= c->in_off;
-        c->in_off = 0;
-    }
+    loop_keep(c->in, &c->in_off, &c->in_len);
 }
 
 /* recv_wanted is how much c asks to read in its state; 0: nothing now. */
@@ -367,11 +350,11 @@ static void settle(struct conn *c) {
     if (c->state == C_READ && !c->recving) process(c);
     if (!c->sending && c->out_off < c->out_len) submit_send(c);
     if (c->state == C_READ && c->eof && c->in_len == 0) {
-        c->after = CLOSE;
+        c->after = HTTP_CLOSE;
         c->state = C_FLUSH;
     }
     if (c->state == C_FLUSH && !c->sending && c->out_len == c->out_off) {
-        if (c->after != LINGER || shutdown(c->fd, SHUT_WR) < 0) {
+        if (c->after != HTTP_LINGER || shutdown(c->fd, SHUT_WR) < 0) {
             conn_close(c);
             return;
         }
@@ -401,7 +384,7 @@ static void on_recv(struct conn *c, int res) {
         c->out_off = 0;
         c->out_len = sizeof HTTP_SEED_REPLY - 1;
         c->in_len = 0;
-        replied(c, CLOSE);
+        replied(c, HTTP_CLOSE);
         break;
     case C_READ:
         if (again) break;
@@ -449,7 +432,7 @@ static void on_timer(struct conn *c) {
             return;
         }
         respond(c, HTTP_TIMEOUT, http_parser_method(&c->parser) == HTTP_HEAD, 0);
-        replied(c, LINGER);
+        replied(c, HTTP_LINGER);
         break;
     default:
         conn_close(c);
@@ -472,7 +455,7 @@ static void conn_open(int fd) {
     }
     c->fd = fd;
     c->state = opts->wire == WIRE_SEED ? C_SEED : C_READ;
-    c->after = KEEP;
+    c->after = HTTP_KEEP;
     c->eof = c->recving = c->sending = 0;
     c->timer = (struct timer){0};
     c->in_off = c->in_len = c->out_off = c->out_len = 0;
@@ -529,22 +512,12 @@ static void reap(void) {
     }
 }
 
-static long next_timeout(void) {
-    struct timer_list *lists[] = {&idle_timers, &delay_timers, &drain_timers};
-    long first = timer_first(lists, 3, accept_resume);
-    if (!first) return -1;
-    return first > now ? first - now : 0;
-}
+static struct timer_list *const timer_lists[] = {&idle_timers, &delay_timers, &drain_timers};
+
+static void fire(struct timer *t) { on_timer(timer_owner(t, struct conn, timer)); }
 
 static void expire(void) {
-    struct timer_list *lists[] = {&idle_timers, &delay_timers, &drain_timers};
-    for (int i = 0; i < 3; i++) {
-        struct timer *t;
-        while ((t = timer_due(lists[i], now))) {
-            timer_stop(t);
-            on_timer(timer_owner(t, struct conn, timer));
-        }
-    }
+    timer_expire(timer_lists, 3, now, fire);
     if (accept_resume && accept_resume <= now) {
         accept_resume = 0;
         if (!accepting) submit_accept();
@@ -570,7 +543,7 @@ int main(int argc, char **argv) {
     submit_accept();
     log_listening(&o, " block=%d ring=%d taskrun=%s", loop_block, SQ_ENTRIES, taskrun);
     for (;;) {
-        enter(1, next_timeout());
+        enter(1, timer_wait_ms(timer_lists, 3, accept_resume, now));
         now = monotonic_ms();
         reap();
         expire();

@@ -1,7 +1,7 @@
-/* block.c: --block, the loops' own flag (block.h). */
-#include "block.h"
+/* loop.c: what the single-threaded loops share (loop.h). */
+#include "loop.h"
 
-#include <stddef.h>
+#include <string.h>
 
 int loop_block;
 
@@ -19,4 +19,14 @@ int on_loop_flag(int id, const char *arg) {
     if (id != FLAG_BLOCK) return 0;
     loop_block = 1;
     return 1;
+}
+
+void loop_keep(char *buf, size_t *off, size_t *len) {
+    if (*off == *len) {
+        *off = *len = 0;
+    } else if (*off > 0) {
+        memmove(buf, buf + *off, *len - *off);
+        *len -= *off;
+        *off = 0;
+    }
 }
