@@ -263,7 +263,9 @@ func backlog() Experiment {
 func clientHang() Experiment {
 	during := probe("during the hang")
 	during.Sockets = true
-	steps := []Step{background(clients("1 client", 1, 0, 3*time.Second)), wait(time.Second), during, await()}
+	// After the client's timeout it closes its end: the sampler, every
+	// 100 ms, sees what the server's end became in the 300 ms after.
+	steps := []Step{background(clients("1 client", 1, 0, 3*time.Second)), wait(time.Second), during, await(), wait(300 * time.Millisecond)}
 	return Experiment{
 		Name:  "client-hang",
 		Title: "A parent that keeps the client socket leaves the client hanging",
@@ -271,7 +273,7 @@ func clientHang() Experiment {
 			Words: "Okay, the curl printed the response from the concurrent server but it did not terminate and kept hanging. […] " +
 				"the termination packet (called FIN in TCP/IP parlance) was not sent to the client and the client stayed on the line, so to speak."},
 		Predicts: "webserver3d's client gets the reply but no EOF until its 3 s timeout: 1 s in, its child has exited and the parent still holds the server's end of the connection (the same socket inode); " +
-			"webserver3c's client gets EOF at once, and its parent holds no descriptor of it",
+			"webserver3c's client gets EOF at once, and its parent holds no descriptor of it; once 3d's client gives up and closes, the socket sampler sees 3d's end in CLOSE_WAIT, and never 3c's",
 		Mechanism: "fork() copies the descriptor table, so parent and child each hold a reference to the same socket. " +
 			"close() drops one reference; only the last one makes the kernel send FIN, the EOF the client reads until. " +
 			"A parent that never closes its copy keeps the connection open after the child is long gone.",
@@ -289,13 +291,15 @@ func clientHang() Experiment {
 			check("3d", DoneMax(), GE, 2.9, "the client waits until its 3 s timeout"),
 			check("3d", LiveChildren(during), EQ, 0, "the child has exited: it is not who keeps the connection open"),
 			check("3d", HoldsClientSocket(during), EQ, 1, "the parent still holds the socket, by inode"),
+			check("3d", SocketsPeak(SeriesState("CLOSE_WAIT")), GE, 1, "once the client gives up and closes its end, the server's end, which the parent holds, waits in CLOSE_WAIT"),
+			check("3c", SocketsPeak(SeriesState("CLOSE_WAIT")), EQ, 0, "the server closed its end first: none waits in CLOSE_WAIT"),
 		},
 		Views: []View{ConnectionPhases{}, TrialTable{Title: "What the probe saw 1 s in, while the client waited", Columns: []Column{
 			Col("live children", LiveChildren(during)),
 			YesNo("server holds the client's socket (by inode)", HoldsClientSocket(during)),
 			ProbeCol("server's descriptors", during, func(p agent.Process) string { return strconv.Itoa(p.FDs) }),
 		}}, SocketTimeline{Desc: "Per arm, from /proc/net/tcp in the specimen's namespace: the server's end of the connection by TCP state. " +
-			"3c's closes with the child's exit; 3d's stays ESTABLISHED while the parent holds it, and CLOSE_WAIT once the client has given up and closed its end, if a sample came before the trial's end."}},
+			"3c's closes with the child's exit; 3d's stays ESTABLISHED while the parent holds it, and turns CLOSE_WAIT once the client has given up and closed its end."}},
 		SampleEvery:   100 * time.Millisecond,
 		SampleSockets: true,
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/serverlab/serverlab/harness/agent"
 	"github.com/serverlab/serverlab/harness/catalogue"
 	"github.com/serverlab/serverlab/harness/client"
 )
@@ -51,8 +52,10 @@ var predicted = map[string]func(e Experiment) []Trial{
 	"client-hang": func(e Experiment) []Trial {
 		// The background client's record comes after the probe's.
 		return []Trial{
-			observe(e, "3c", 1).probeAt("during the hang", false).clients("1 client", conns(client.Replied, 2*time.Millisecond)...).Trial,
-			observe(e, "3d", 1).probeAt("during the hang", true).clients("1 client", conns(client.NoEOF, sec(3.001))...).Trial,
+			observe(e, "3c", 1).probeAt("during the hang", false).clients("1 client", conns(client.Replied, 2*time.Millisecond)...).
+				socketSample(0, map[string]int{"TIME_WAIT": 1}).Trial,
+			observe(e, "3d", 1).probeAt("during the hang", true).clients("1 client", conns(client.NoEOF, sec(3.001))...).
+				socketSample(0, map[string]int{"ESTABLISHED": 1}).socketSample(0, map[string]int{"CLOSE_WAIT": 1}).Trial,
 		}
 	},
 	"fd-exhaustion": func(e Experiment) []Trial {
@@ -213,6 +216,9 @@ var seedCases = []judgeCase{
 	}, NotReproduced, []string{"backlog-5: unconnected == 6 in every trial"}},
 	// 3d's client hangs, 3c's gets EOF at once.
 	{"client-hang", "", nil, Reproduced, nil},
+	{"client-hang", "3d's parent closes its end when the client does", func(ts []Trial) {
+		find(ts, "3d", 1).Samples[1].Sockets = &agent.Sockets{Listeners: 1, States: map[string]int{"TIME_WAIT": 1}}
+	}, NotReproduced, []string{"3d: sockets_peak(state:CLOSE_WAIT) >= 1 in every trial"}},
 	{"client-hang", "3d's client gets EOF at once", func(ts []Trial) {
 		find(ts, "3d", 1).Steps[1].Clients = conns(client.Replied, 2*time.Millisecond)
 	}, NotReproduced, []string{
