@@ -40,7 +40,7 @@ func TestChainsOfTheLab(t *testing.T) {
 	}
 	slices.Sort(got)
 	want := []string{
-		"epoll forking iterative prefork select threads",
+		"epoll forking iterative prefork select threads uring",
 		"goroutines lab",
 		"gunicorn wsgi",
 	}
