@@ -264,7 +264,7 @@ func clientHang() Experiment {
 	during := probe("during the hang")
 	during.Sockets = true
 	// After the client's timeout it closes its end: the sampler, every
-	// 100 ms, sees what the server's end became in the 300 ms after.
+	// 250 ms, sees what the server's end became in the 300 ms after.
 	steps := []Step{background(clients("1 client", 1, 0, 3*time.Second)), wait(time.Second), during, await(), wait(300 * time.Millisecond)}
 	return Experiment{
 		Name:  "client-hang",
@@ -300,7 +300,11 @@ func clientHang() Experiment {
 			ProbeCol("server's descriptors", during, func(p agent.Process) string { return strconv.Itoa(p.FDs) }),
 		}}, SocketTimeline{Desc: "Per arm, from /proc/net/tcp in the specimen's namespace: the server's end of the connection by TCP state. " +
 			"3c's closes with the child's exit; 3d's stays ESTABLISHED while the parent holds it, and turns CLOSE_WAIT once the client has given up and closed its end."}},
-		SampleEvery:   100 * time.Millisecond,
+		// Every 250 ms: the 300 ms after the client's close hold a sample,
+		// and the sampler's reads of /proc/net/tcp stay light under
+		// emulation, where 100 ms delayed the background client past the
+		// probe (a guest under TCG, 2026-12-08).
+		SampleEvery:   250 * time.Millisecond,
 		SampleSockets: true,
 	}
 }
