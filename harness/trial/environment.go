@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/serverlab/serverlab/harness/experiment"
 	"github.com/serverlab/serverlab/harness/runner"
@@ -16,6 +17,21 @@ const LabVersion = "0.1.0"
 // booted it (scripts/vm-check.sh: tcg or kvm): the lab cannot tell TCG
 // from a slow machine by itself.
 const EnvAccel = "LAB_ACCEL"
+
+// emulatedStartTimeout bounds a specimen's start on an emulated machine
+// (LAB_ACCEL=tcg): there four Python containers importing Django and
+// Pyramid at once took more than the native 30 s (a Debian 13 guest under
+// TCG, 2026-12-08), and a trial that cannot start judges nothing.
+const emulatedStartTimeout = 4 * runner.DefaultStartTimeout
+
+// startTimeout is how long a specimen may take to listen on a machine of
+// acceleration accel.
+func startTimeout(accel string) time.Duration {
+	if accel == experiment.AccelTCG {
+		return emulatedStartTimeout
+	}
+	return runner.DefaultStartTimeout
+}
 
 // DescribeEnvironment gathers what a record says about where it was made,
 // from the engine (never the harness's own machine, which may be a Mac in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -83,7 +84,7 @@ func runTrial(ctx context.Context, e experiment.Experiment, arm experiment.Arm, 
 		rec.Overhead = rec.Elapsed - tr.measured
 		out = rec
 	}()
-	tr.opts = []runner.Option{runner.WithRunID(runID), runner.WithName(tr.name)}
+	tr.opts = []runner.Option{runner.WithRunID(runID), runner.WithName(tr.name), runner.WithStartTimeout(startTimeout(os.Getenv(EnvAccel)))}
 	if agents != nil {
 		tr.opts = append(tr.opts, runner.WithAgents(agents))
 		// Parallel trials are not about timing: they need not wait.
